@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand lives in its own file (gateway/cli/<name>_command.cpp) and registers itself on the root app.
+
+#include <CLI/CLI.hpp>
+
+namespace gw::cli {
+
+void add_serve_command(CLI::App& app);
+void add_check_command(CLI::App& app);
+void add_hl7_command(CLI::App& app);
+
+}  // namespace gw::cli
