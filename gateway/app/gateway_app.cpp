@@ -1,0 +1,167 @@
+#include "gateway/app/gateway_app.hpp"
+
+#include <atomic>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "gateway/app/hl7_frame_handler.hpp"
+#include "gateway/http/health.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/log/log.hpp"
+#include "gateway/mllp/listener.hpp"
+#include "gateway/store/group_commit_sink.hpp"
+#include "gateway/store/sqlite_store.hpp"
+
+namespace gw::app {
+
+struct GatewayApp::Impl {
+    Impl(boost::asio::io_context& io_context, config::GatewayConfig cfg) : io(io_context), config(std::move(cfg)) {}
+    boost::asio::io_context& io;
+    config::GatewayConfig config;
+    std::unique_ptr<store::SqliteStore> store;
+    std::unique_ptr<store::GroupCommitSink> sink;
+    http::HealthRegistry health;
+    std::unique_ptr<http::HttpServer> http;
+    std::vector<std::shared_ptr<mllp::MllpListener>> listeners;
+    std::atomic<bool> started{false};
+    std::atomic<bool> stopping{false};
+};
+
+namespace {
+
+Result<std::unique_ptr<store::SqliteStore>> open_store(const config::StoreSection& section) {
+    if (section.kind != "sqlite") {
+        return make_error(ErrorCode::unsupported,
+                          fmt::format("store kind '{}' is not available in this build; use kind: sqlite", section.kind));
+    }
+    std::error_code ec;
+    const auto parent = std::filesystem::path(section.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    store::SqliteStoreOptions options;
+    options.path = section.path;
+    return store::SqliteStore::open(std::move(options));
+}
+
+hl7::IntakeConfig intake_config(const config::MllpListenerSection& section) {
+    hl7::IntakeConfig c;
+    c.channel = section.name;
+    if (!section.versions.empty()) c.accepted_versions = section.versions;
+    if (!section.message_types.empty()) c.accepted_message_types = section.message_types;
+    c.sending_application = section.sending_application;
+    if (!section.sending_facility.empty()) c.sending_facility = section.sending_facility;
+    return c;
+}
+
+mllp::ListenerOptions listener_options(const config::MllpListenerSection& section) {
+    mllp::ListenerOptions o;
+    o.name = section.name;
+    o.host = section.host;
+    o.port = section.port;
+    o.max_message_bytes = section.max_message_bytes;
+    o.read_timeout = section.read_timeout;
+    o.idle_timeout = section.idle_timeout;
+    o.max_connections = static_cast<std::size_t>(section.max_connections);
+    o.tls = section.tls;
+    return o;
+}
+
+http::ServerOptions http_options(const config::HttpSection& section) {
+    http::ServerOptions o;
+    o.host = section.host;
+    o.port = section.port;
+    o.tls = section.tls;
+    o.body_limit = section.max_body_bytes;
+    o.header_timeout = section.header_timeout;
+    o.idle_timeout = section.idle_timeout;
+    o.max_connections = static_cast<std::size_t>(section.max_connections);
+    return o;
+}
+
+}  // namespace
+
+GatewayApp::GatewayApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GatewayApp::~GatewayApp() {
+    // Listeners hold sessions that may still reference the sink; stop them before the sink and the store go.
+    for (auto& l : impl_->listeners) l->stop(std::chrono::milliseconds(0));
+    impl_->listeners.clear();
+    impl_->http.reset();
+    if (impl_->sink) impl_->sink->stop();
+}
+
+Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& io, config::GatewayConfig config) {
+    auto impl = std::make_unique<Impl>(io, std::move(config));
+    auto opened = open_store(impl->config.store);
+    if (!opened) return std::move(opened).error();
+    impl->store = std::move(opened).value();
+
+    store::GroupCommitSinkOptions sink_options;
+    sink_options.queue_capacity = static_cast<std::size_t>(impl->config.store.queue_capacity);
+    sink_options.max_batch = static_cast<std::size_t>(impl->config.store.max_batch);
+    impl->sink = std::make_unique<store::GroupCommitSink>(*impl->store, sink_options);
+
+    auto* raw = impl.get();
+    impl->health.add("store", [raw]() -> Result<void> {
+        if (!raw->sink->has_capacity()) return make_error(ErrorCode::unavailable, "store queue is full");
+        return {};
+    });
+    impl->health.add("listeners", [raw]() -> Result<void> {
+        if (!raw->started.load()) return make_error(ErrorCode::unavailable, "listeners not started");
+        if (raw->stopping.load()) return make_error(ErrorCode::unavailable, "shutting down");
+        return {};
+    });
+    return std::unique_ptr<GatewayApp>(new GatewayApp(std::move(impl)));
+}
+
+Result<void> GatewayApp::start() {
+    auto& impl = *impl_;
+    if (impl.config.http.enabled) {
+        http::Router router;
+        impl.health.mount(router);
+        impl.http = std::make_unique<http::HttpServer>(impl.io, http_options(impl.config.http), std::move(router));
+        if (auto r = impl.http->start(); !r) return r;
+    }
+    for (const auto& section : impl.config.mllp) {
+        auto handler = std::make_shared<Hl7FrameHandler>(intake_config(section), *impl.sink);
+        auto listener = mllp::MllpListener::create(impl.io, listener_options(section), handler);
+        if (!listener) {
+            stop();
+            return std::move(listener).error();
+        }
+        (*listener)->start();
+        impl.listeners.push_back(std::move(listener).value());
+    }
+    impl.started = true;
+    return {};
+}
+
+void GatewayApp::stop(std::function<void()> done) {
+    auto& impl = *impl_;
+    if (impl.stopping.exchange(true)) {
+        if (done) done();
+        return;
+    }
+    // Count the listeners (and the HTTP server) still finishing; the last one to finish drains the store.
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(impl.listeners.size() + (impl.http ? 1 : 0) + 1);
+    auto finish = [this, remaining, done = std::move(done)] {
+        if (remaining->fetch_sub(1) != 1) return;
+        impl_->sink->stop();
+        log::info("gateway.stopped");
+        if (done) done();
+    };
+    const auto grace = impl.config.gateway.shutdown_grace;
+    for (auto& l : impl.listeners) l->stop(grace, finish);
+    if (impl.http) impl.http->stop(finish);
+    finish();
+}
+
+std::uint16_t GatewayApp::http_port() const { return impl_->http ? impl_->http->port() : 0; }
+
+std::uint16_t GatewayApp::mllp_port(std::size_t index) const {
+    return index < impl_->listeners.size() ? impl_->listeners[index]->port() : 0;
+}
+
+const config::GatewayConfig& GatewayApp::config() const { return impl_->config; }
+
+}  // namespace gw::app
