@@ -137,7 +137,7 @@ void Hl7Intake::accept(std::string frame, std::string peer, const Message& messa
         const auto& f = *log_fields;
         switch (result.status) {
             case ingest::SinkStatus::stored:
-                gw::log::info("hl7.accepted", {{"channel", f[0]},
+                gw::log::debug("hl7.accepted", {{"channel", f[0]},
                                                {"peer", f[1]},
                                                {"control_id", f[2]},
                                                {"message_type", f[3]},
