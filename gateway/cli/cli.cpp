@@ -17,6 +17,8 @@ int run(int argc, char** argv) {
     add_serve_command(app);
     add_check_command(app);
     add_hl7_command(app);
+    add_translate_command(app);
+    add_test_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

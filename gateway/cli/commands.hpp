@@ -9,6 +9,8 @@ namespace gw::cli {
 void add_serve_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_hl7_command(CLI::App& app);
+void add_translate_command(CLI::App& app);
+void add_test_command(CLI::App& app);
 
 void set_exit_code(int code);
 int exit_code();
