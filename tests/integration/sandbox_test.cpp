@@ -424,6 +424,12 @@ TEST_F(SandboxTest, InstacartWebhooksAreSignedWithHugeIdsDuplicatedAndOutOfOrder
     EXPECT_EQ(statuses, (std::set<std::string>{"brand_new", "acknowledged", "picking", "delivering", "delivered"}));
     ASSERT_FALSE(first_seen.empty());
     EXPECT_NE(first_seen.front(), "brand_new") << "events arrive out of order";
+    // Polling sees the true lifecycle, whatever order the webhooks came in.
+    auto poll = HttpRequest::get(sandbox_.url("/instacart-connect/orders/CARE-2"));
+    poll.header("Authorization", "Bearer " + token);
+    auto status = call(std::move(poll));
+    ASSERT_EQ(status.status, 200u) << status.body;
+    EXPECT_EQ(parse(status.body).at("status").as_string(), "delivered");
 }
 
 TEST_F(SandboxTest, IdempotencyKeyPreventsASecondOrder) {

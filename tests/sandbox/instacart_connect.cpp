@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <fmt/format.h>
@@ -172,6 +173,7 @@ private:
             plan.push_back({states[i], next_event_id_.fetch_add(1),
                             config_.event_interval * static_cast<int>(i + 1)});
         }
+        const auto truth = plan;  // the order things happen in; reordering only affects delivery
         for (std::size_t i = 0; i + 1 < plan.size(); ++i) {
             if (sandbox_.roll(config_.reorder_percent)) std::swap(plan[i].at, plan[i + 1].at);
         }
@@ -195,11 +197,16 @@ private:
             callback.headers.set("X-Instacart-Signature",
                                  "v1=" + hmac_sha256_hex(config_.webhook_secret, timestamp + "." + callback.body));
             callback.label = fmt::format("event {} {} {}", d.event_id, order_id, d.state);
-            if (!callback.url.empty()) {
-                std::lock_guard lock(mutex_);
-                statuses_[order_id] = states.back();
-            }
             send_later(sandbox_, std::move(callback), d.at);
+        }
+        // GET /orders/{id} follows the lifecycle as it happens (webhooks or not).
+        for (const auto& p : truth) {
+            auto timer = std::make_shared<boost::asio::steady_timer>(sandbox_.io(), p.at);
+            timer->async_wait([this, timer, order_id, state = p.state](const boost::system::error_code& ec) {
+                if (ec) return;
+                std::lock_guard lock(mutex_);
+                statuses_[order_id] = state;
+            });
         }
     }
 
