@@ -137,23 +137,20 @@ void Hl7Intake::accept(std::string frame, std::string peer, const Message& messa
         const auto& f = *log_fields;
         switch (result.status) {
             case ingest::SinkStatus::stored:
-                gw::log::debug("hl7.accepted", {{"channel", f[0]},
-                                               {"peer", f[1]},
-                                               {"control_id", f[2]},
-                                               {"message_type", f[3]},
-                                               {"correlation_id", f[4]},
-                                               {"message_id", result.message_id}});
+            case ingest::SinkStatus::duplicate: {
+                // A first delivery is routine (debug: a line per message costs throughput); a resend is worth seeing.
+                const bool first = result.status == ingest::SinkStatus::stored;
+                gw::log::write(first ? gw::log::Level::debug : gw::log::Level::info,
+                               first ? "hl7.accepted" : "hl7.duplicate",
+                               {{"channel", f[0]},
+                                {"peer", f[1]},
+                                {"control_id", f[2]},
+                                {"message_type", f[3]},
+                                {"correlation_id", f[4]},
+                                {"message_id", result.message_id}});
                 if (wanted) reply(std::move(result.ack));
                 return;
-            case ingest::SinkStatus::duplicate:
-                gw::log::info("hl7.duplicate", {{"channel", f[0]},
-                                                {"peer", f[1]},
-                                                {"control_id", f[2]},
-                                                {"message_type", f[3]},
-                                                {"correlation_id", f[4]},
-                                                {"message_id", result.message_id}});
-                if (wanted) reply(std::move(result.ack));
-                return;
+            }
             case ingest::SinkStatus::unavailable:
                 gw::log::warn("hl7.store_unavailable",
                               {{"channel", f[0]},
