@@ -22,6 +22,124 @@ void read_tls(ObjectReader& r, tls::ServerTlsOptions& tls, const LoadOptions& op
     });
 }
 
+void read_client_tls(ObjectReader& r, tls::ClientTlsOptions& tls, const LoadOptions& options) {
+    r.object("tls", [&](ObjectReader& t) {
+        tls.ca_file = t.file_path("ca_file", false, options.check_files).value_or("");
+        tls.cert_file = t.file_path("cert_file", false, options.check_files).value_or("");
+        tls.key_file = t.file_path("key_file", !tls.cert_file.empty(), options.check_files).value_or("");
+    });
+}
+
+void read_delivery(ObjectReader& r, DeliveryPolicy& d) {
+    r.object("delivery", [&](ObjectReader& o) {
+        d.concurrency = static_cast<int>(o.integer_or("concurrency", d.concurrency, 1, 1024));
+        d.max_attempts = static_cast<int>(o.integer_or("max_attempts", d.max_attempts, 1, 1000));
+        d.max_age = o.duration_or("max_age", d.max_age);
+        d.backoff_initial = o.duration_or("backoff_initial", d.backoff_initial);
+        d.backoff_max = o.duration_or("backoff_max", d.backoff_max);
+        d.operation_timeout = o.duration_or("operation_timeout", d.operation_timeout);
+        d.lease = o.duration_or("lease", d.lease);
+        d.rate_per_second = static_cast<double>(o.integer_or("rate_per_second", 0, 0, 100'000));
+        d.burst = static_cast<int>(o.integer_or("burst", d.burst, 1, 100'000));
+        d.breaker_failures = static_cast<int>(o.integer_or("breaker_failures", d.breaker_failures, 1, 1000));
+        d.breaker_open_for = o.duration_or("breaker_open_for", d.breaker_open_for);
+        if (d.backoff_max < d.backoff_initial) {
+            o.error("backoff_max", ErrorCode::invalid_value, "backoff_max must not be below backoff_initial");
+        }
+        if (d.lease <= d.operation_timeout) {
+            o.error("lease", ErrorCode::invalid_value,
+                    "lease must be longer than operation_timeout (a slow delivery would be taken over)");
+        }
+    });
+}
+
+bool is_date(std::string_view s) {
+    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+        if (s[i] < '0' || s[i] > '9') return false;
+    }
+    const int month = (s[5] - '0') * 10 + (s[6] - '0');
+    const int day = (s[8] - '0') * 10 + (s[9] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+void read_vendors(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& options) {
+    root.named_objects("vendors", [&](const std::string& name, ObjectReader& r) {
+        VendorSection v;
+        v.name = name;
+        v.enabled = r.boolean_or("enabled", true);
+        v.folder = r.file_path("folder", true, options.check_files).value_or("");
+        v.base_url = r.string("base_url", true).value_or("");
+        if (!v.base_url.empty() && !v.base_url.starts_with("http://") && !v.base_url.starts_with("https://") &&
+            !v.base_url.starts_with("mllp://")) {
+            r.error("base_url", ErrorCode::invalid_value,
+                    fmt::format("base_url '{}' must start with http://, https:// or mllp://", v.base_url));
+        }
+        r.object("secrets", [&](ObjectReader& s) {
+            for (const auto& key : s.keys()) {
+                const std::string base = key.ends_with("_file") ? key.substr(0, key.size() - 5) : key;
+                if (v.secrets.contains(base)) continue;
+                if (auto value = s.secret(base)) v.secrets.emplace(base, *value);
+            }
+        });
+        r.object("params", [&](ObjectReader& p) {
+            for (const auto& key : p.keys()) {
+                if (auto value = p.string(key)) v.params.emplace(key, *value);
+            }
+        });
+        read_client_tls(r, v.tls, options);
+        v.proxy = r.string_or("proxy", "");
+        read_delivery(r, v.delivery);
+        cfg.vendors.push_back(std::move(v));
+    });
+}
+
+void read_routes(ObjectReader& root, GatewayConfig& cfg) {
+    root.list("routes", [&](ObjectReader& r, std::size_t) {
+        RouteSection route;
+        route.municipality = r.string("municipality", true).value_or("");
+        if (!route.municipality.empty() && route.municipality != "*" &&
+            (route.municipality.size() != 4 ||
+             route.municipality.find_first_not_of("0123456789") != std::string::npos)) {
+            r.error("municipality", ErrorCode::invalid_value,
+                    fmt::format("municipality '{}' must be a 4-digit municipality number or \"*\"",
+                                route.municipality),
+                    "Bærum is \"3201\" (quote it, or YAML reads a number)");
+        }
+        route.district = r.string_or("district", "");
+        route.shadow = r.string_or("shadow", "");
+        if (!route.shadow.empty() && !cfg.vendor(route.shadow)) {
+            r.error("shadow", ErrorCode::not_found, fmt::format("unknown vendor '{}'", route.shadow),
+                    "declare it under vendors:");
+        }
+        r.list("contracts", [&](ObjectReader& c, std::size_t) {
+            ContractSection contract;
+            contract.vendor = c.string("vendor", true).value_or("");
+            contract.from = c.string("from", true).value_or("");
+            contract.until = c.string_or("until", "");
+            if (!contract.vendor.empty() && !cfg.vendor(contract.vendor)) {
+                std::vector<std::string> names;
+                for (const auto& v : cfg.vendors) names.push_back(v.name);
+                c.error("vendor", ErrorCode::not_found, fmt::format("unknown vendor '{}'", contract.vendor),
+                        names.empty() ? "declare it under vendors:" : did_you_mean(contract.vendor, names));
+            }
+            if (!contract.from.empty() && !is_date(contract.from)) {
+                c.error("from", ErrorCode::invalid_value, fmt::format("'{}' is not a date", contract.from),
+                        "use YYYY-MM-DD (Europe/Oslo)");
+            }
+            if (!contract.until.empty() && !is_date(contract.until)) {
+                c.error("until", ErrorCode::invalid_value, fmt::format("'{}' is not a date", contract.until),
+                        "use YYYY-MM-DD (Europe/Oslo)");
+            }
+            if (is_date(contract.from) && is_date(contract.until) && contract.until <= contract.from) {
+                c.error("until", ErrorCode::invalid_value, "until must be after from");
+            }
+            route.contracts.push_back(std::move(contract));
+        }, true);
+        cfg.routes.push_back(std::move(route));
+    });
+}
+
 void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& options) {
     root.object("gateway", [&](ObjectReader& r) {
         cfg.gateway.instance_id = r.string_or("instance_id", cfg.gateway.instance_id);
@@ -63,6 +181,7 @@ void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opti
             m.sending_application = a.string_or("sending_application", m.sending_application);
             m.sending_facility = a.string_or("sending_facility", m.sending_facility);
         });
+        m.mapping = r.file_path("mapping", false, options.check_files).value_or(m.mapping);
         for (const auto& other : cfg.mllp) {
             if (other.name == m.name) {
                 r.error("name", ErrorCode::conflict, fmt::format("MLLP listener name '{}' is used twice", m.name));
@@ -83,6 +202,13 @@ void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opti
     });
     root.object("admin", [&](ObjectReader& r) {
         cfg.admin.tokens_file = r.file_path("tokens_file", false, options.check_files).value_or("");
+    });
+    read_vendors(root, cfg, options);
+    read_routes(root, cfg);
+    root.object("retention", [&](ObjectReader& r) {
+        cfg.retention.enabled = r.boolean_or("enabled", cfg.retention.enabled);
+        cfg.retention.personal_data_after = r.duration_or("personal_data_after", cfg.retention.personal_data_after);
+        cfg.retention.run_every = r.duration_or("run_every", cfg.retention.run_every);
     });
 }
 
@@ -108,6 +234,13 @@ LoadResult load(std::optional<YAML::Node> root, Diagnostics& diagnostics, const 
 }
 
 }  // namespace
+
+const VendorSection* GatewayConfig::vendor(std::string_view name) const {
+    for (const auto& v : vendors) {
+        if (v.name == name) return &v;
+    }
+    return nullptr;
+}
 
 LoadResult load_gateway_config(const std::string& path, const LoadOptions& options) {
     Diagnostics diagnostics(path);

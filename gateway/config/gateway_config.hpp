@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +41,8 @@ struct HttpSection {
     tls::ServerTlsOptions tls;
 };
 
+using StringMap = std::map<std::string, std::string, std::less<>>;
+
 struct MllpListenerSection {
     std::string name = "mllp";
     std::string host = "0.0.0.0";
@@ -52,6 +56,8 @@ struct MllpListenerSection {
     std::vector<std::string> message_types;  // empty: the intake's defaults
     std::string sending_application = "GROCERY-GW";
     std::string sending_facility;
+    // HL7 -> canonical:care_order mapping that turns this channel's messages into orders.
+    std::string mapping = "mappings/inbound/oms-o05.yaml";
 };
 
 struct StoreSection {
@@ -60,6 +66,54 @@ struct StoreSection {
     std::string dsn;              // postgres; a secret: dsn_file or ${ENV}
     int queue_capacity = 4096;    // inbound messages waiting for the group-commit writer
     int max_batch = 512;
+};
+
+// How the delivery engine treats one vendor: retries, limits, protection.
+struct DeliveryPolicy {
+    int concurrency = 4;                    // deliveries in flight at once
+    int max_attempts = 12;                  // then the item becomes a dead letter
+    milliseconds max_age{24LL * 3600 * 1000};  // an item older than this is not retried any more
+    milliseconds backoff_initial{1'000};    // exponential backoff with full jitter: random(0, min(max, initial*2^n))
+    milliseconds backoff_max{300'000};
+    milliseconds operation_timeout{60'000}; // one delivery: every step and auth call
+    milliseconds lease{120'000};            // a claimed item is someone else's to retry after this
+    double rate_per_second = 0;             // token bucket; 0 = unlimited
+    int burst = 10;
+    int breaker_failures = 5;               // consecutive retryable failures that open the circuit
+    milliseconds breaker_open_for{30'000};
+};
+
+struct VendorSection {
+    std::string name;
+    bool enabled = true;
+    std::string folder;    // mappings/vendors/NAME (adapter.yaml + mappings)
+    std::string base_url;
+    StringMap secrets;     // each value inline (${ENV}) or NAME_file
+    StringMap params;
+    tls::ClientTlsOptions tls;
+    std::string proxy;
+    DeliveryPolicy delivery;
+};
+
+// One contract: `vendor` serves the route from `from` (inclusive) until `until` (exclusive, empty: open-ended); dates
+// are Europe/Oslo calendar days, YYYY-MM-DD.
+struct ContractSection {
+    std::string vendor;
+    std::string from;
+    std::string until;
+};
+
+struct RouteSection {
+    std::string municipality;  // 4-digit municipality number, or "*" for every municipality without its own route
+    std::string district;      // optional: narrows the route to the order's district
+    std::vector<ContractSection> contracts;
+    std::string shadow;        // vendor whose mappings also run on every order (never sent to production)
+};
+
+struct RetentionSection {
+    bool enabled = true;
+    milliseconds personal_data_after{30LL * 24 * 3600 * 1000};  // settled orders keep personal data this long
+    milliseconds run_every{3'600'000};
 };
 
 struct AdminSection {
@@ -74,6 +128,11 @@ struct GatewayConfig {
     std::vector<MllpListenerSection> mllp;
     StoreSection store;
     AdminSection admin;
+    std::vector<VendorSection> vendors;
+    std::vector<RouteSection> routes;
+    RetentionSection retention;
+
+    const VendorSection* vendor(std::string_view name) const;
 };
 
 struct LoadResult {

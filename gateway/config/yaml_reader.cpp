@@ -438,6 +438,13 @@ void ObjectReader::named_objects(const std::string& key,
     }
 }
 
+std::vector<std::string> ObjectReader::keys() const {
+    std::vector<std::string> out;
+    if (!valid_) return out;
+    for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(it->first.Scalar());
+    return out;
+}
+
 void ObjectReader::error(const std::string& key, ErrorCode code, std::string message, std::string hint) {
     YAML::Mark m = mark_;
     if (valid_ && node_[key]) m = node_[key].Mark();

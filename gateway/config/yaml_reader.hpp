@@ -103,6 +103,9 @@ public:
     // Keys of a mapping whose keys are names chosen by the user (vendors, routes ...).
     void named_objects(const std::string& key, const std::function<void(const std::string&, ObjectReader&)>& fn);
 
+    // The keys of this mapping in file order, for maps whose keys are user-chosen names (secrets, params). Reading
+    // each of them through the typed getters marks it as known.
+    std::vector<std::string> keys() const;
     void error(const std::string& key, ErrorCode code, std::string message, std::string hint = {});
     void error_here(ErrorCode code, std::string message, std::string hint = {});
 

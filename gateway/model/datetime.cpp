@@ -56,6 +56,21 @@ std::chrono::sys_time<std::chrono::nanoseconds> Timestamp::to_sys() const noexce
     return day + hours{hour} + minutes{minute} + seconds{second} + nanoseconds{nanosecond} - minutes{offset_minutes};
 }
 
+Timestamp utc_timestamp(std::chrono::system_clock::time_point t) noexcept {
+    using namespace std::chrono;
+    const auto ms = time_point_cast<milliseconds>(t);
+    const auto day = floor<days>(ms);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{ms - day};
+    Timestamp ts;
+    ts.date = Date{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
+    ts.hour = static_cast<unsigned>(hms.hours().count());
+    ts.minute = static_cast<unsigned>(hms.minutes().count());
+    ts.second = static_cast<unsigned>(hms.seconds().count());
+    ts.nanosecond = static_cast<std::uint32_t>(hms.subseconds().count() * 1'000'000);
+    return ts;
+}
+
 std::optional<Date> parse_date(std::string_view text) noexcept {
     std::size_t pos = 0;
     auto d = read_date(text, pos);

@@ -55,6 +55,9 @@ std::optional<LocalTime> parse_local_time(std::string_view text) noexcept;
 // (RFC 3339 5.6 note). Up to 9 fraction digits. The offset is required: a timestamp without one is ambiguous.
 std::optional<Timestamp> parse_timestamp(std::string_view text) noexcept;
 
+// The instant `t` in UTC ("Z"), millisecond precision: events the gateway itself records.
+Timestamp utc_timestamp(std::chrono::system_clock::time_point t) noexcept;
+
 std::string to_string(const Date& d);
 std::string to_string(const LocalTime& t);
 // Shortest exact form: fraction digits only as needed (trailing zeros dropped), "Z" for offset 0.

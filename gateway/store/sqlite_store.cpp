@@ -493,8 +493,15 @@ Result<EventAppend> SqliteStore::append_order_event(const NewOrderEvent& event,
     std::lock_guard lock(writer_mutex_);
     auto tx = Transaction::begin(writer_);
     if (!tx) return std::move(tx).error();
-    const std::int64_t now = now_ms();
+    auto result = append_event_locked(event, report, now_ms());
+    if (!result) return result;
+    if (!result->inserted) return result;  // a duplicate: the transaction rolls back, nothing changed
+    GW_STORE_TRY(tx->commit());
+    return result;
+}
 
+Result<EventAppend> SqliteStore::append_event_locked(const NewOrderEvent& event,
+                                                     const std::optional<NewOutboxItem>& report, std::int64_t now) {
     std::string current_state;
     {
         auto order = writer_.prepare("SELECT state FROM orders WHERE id = ?1");
@@ -511,7 +518,7 @@ Result<EventAppend> SqliteStore::append_order_event(const NewOrderEvent& event,
         seen->bind_all(event.vendor, event.vendor_event_id);
         auto row = seen->step();
         if (!row) return std::move(row).error();
-        if (*row) return EventAppend{seen->int64(0), false, false};  // the transaction rolls back: nothing changed
+        if (*row) return EventAppend{seen->int64(0), false, false};  // nothing written
     }
 
     EventAppend result{0, true, false};
@@ -548,7 +555,6 @@ Result<EventAppend> SqliteStore::append_order_event(const NewOrderEvent& event,
         auto outbox_id = insert_outbox(item, now);
         if (!outbox_id) return std::move(outbox_id).error();
     }
-    GW_STORE_TRY(tx->commit());
     return result;
 }
 
@@ -650,6 +656,11 @@ Result<std::vector<OutboxItem>> SqliteStore::claim_due(std::string_view destinat
         "UPDATE outbox SET state = 'in_flight', lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1, "
         "updated_at = ?3 WHERE id IN (SELECT id FROM outbox WHERE destination = ?4 AND "
         "((state = 'pending' AND next_attempt_at <= ?3) OR (state = 'in_flight' AND lease_expires_at <= ?3)) "
+        // Deliveries of one order go out in the order they were queued (submit before cancel, status reports in
+        // sequence): an item waits while an earlier one of the same order and destination is unfinished.
+        "AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.order_id = outbox.order_id "
+        "AND earlier.destination = outbox.destination AND earlier.id < outbox.id "
+        "AND earlier.state IN ('pending', 'in_flight')) "
         "ORDER BY next_attempt_at, id LIMIT ?5) RETURNING {}",
         kOutboxColumns));
     if (!claim) return std::move(claim).error();
@@ -663,8 +674,9 @@ Result<std::vector<OutboxItem>> SqliteStore::claim_due(std::string_view destinat
     return items;
 }
 
-Result<void> SqliteStore::finish_attempt(std::int64_t id, std::string_view owner, AttemptOutcome outcome,
-                                         std::optional<TimePoint> next_attempt, const AttemptReport& attempt) {
+Result<EventAppend> SqliteStore::finish_attempt(std::int64_t id, std::string_view owner, AttemptOutcome outcome,
+                                                std::optional<TimePoint> next_attempt, const AttemptReport& attempt,
+                                                const NewOrderEvent* event, const std::optional<NewOutboxItem>& report) {
     std::lock_guard lock(writer_mutex_);
     auto tx = Transaction::begin(writer_);
     if (!tx) return std::move(tx).error();
@@ -702,20 +714,46 @@ Result<void> SqliteStore::finish_attempt(std::int64_t id, std::string_view owner
                      ->bind_all(id, attempt.started_at == TimePoint{} ? now : to_ms(attempt.started_at),
                                 to_string(outcome), attempt.http_status, attempt.error, attempt.duration.count())
                      .run());
-    return tx->commit();
+    EventAppend appended;
+    if (event) {
+        auto result = append_event_locked(*event, report, now);
+        if (!result) return std::move(result).error();
+        appended = *result;
+    }
+    GW_STORE_TRY(tx->commit());
+    return appended;
 }
 
+namespace {
+Result<void> drop_value(Result<EventAppend> r) {
+    if (!r) return std::move(r).error();
+    return {};
+}
+}  // namespace
+
 Result<void> SqliteStore::complete(std::int64_t id, std::string_view owner, const AttemptReport& attempt) {
-    return finish_attempt(id, owner, AttemptOutcome::success, std::nullopt, attempt);
+    return drop_value(finish_attempt(id, owner, AttemptOutcome::success, std::nullopt, attempt, nullptr, {}));
 }
 
 Result<void> SqliteStore::retry_later(std::int64_t id, std::string_view owner, TimePoint next_attempt,
                                       const AttemptReport& attempt) {
-    return finish_attempt(id, owner, AttemptOutcome::retry, next_attempt, attempt);
+    return drop_value(finish_attempt(id, owner, AttemptOutcome::retry, next_attempt, attempt, nullptr, {}));
 }
 
 Result<void> SqliteStore::dead_letter(std::int64_t id, std::string_view owner, const AttemptReport& attempt) {
-    return finish_attempt(id, owner, AttemptOutcome::dead, std::nullopt, attempt);
+    return drop_value(finish_attempt(id, owner, AttemptOutcome::dead, std::nullopt, attempt, nullptr, {}));
+}
+
+Result<EventAppend> SqliteStore::complete_with_event(std::int64_t id, std::string_view owner,
+                                                     const AttemptReport& attempt, const NewOrderEvent& event,
+                                                     const std::optional<NewOutboxItem>& report) {
+    return finish_attempt(id, owner, AttemptOutcome::success, std::nullopt, attempt, &event, report);
+}
+
+Result<EventAppend> SqliteStore::dead_letter_with_event(std::int64_t id, std::string_view owner,
+                                                        const AttemptReport& attempt, const NewOrderEvent& event,
+                                                        const std::optional<NewOutboxItem>& report) {
+    return finish_attempt(id, owner, AttemptOutcome::dead, std::nullopt, attempt, &event, report);
 }
 
 Result<Page<OutboxItem>> SqliteStore::find_outbox(const OutboxQuery& query) {
@@ -727,6 +765,18 @@ Result<Page<OutboxItem>> SqliteStore::find_outbox(const OutboxQuery& query) {
     std::lock_guard lock(reader_mutex_);
     return run_page_query<OutboxItem>(reader_, fmt::format("SELECT {} FROM outbox", kOutboxColumns), filter, "id",
                                       query.page, read_outbox, [](const OutboxItem& o) { return o.id; });
+}
+
+Result<std::size_t> SqliteStore::release_leases(std::string_view owner) {
+    if (owner.empty()) return make_error(ErrorCode::invalid_argument, "store: release needs the lease owner");
+    std::lock_guard lock(writer_mutex_);
+    const std::int64_t now = now_ms();
+    auto update = writer_.prepare(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_owner = '', lease_expires_at = NULL, "
+        "updated_at = ?2 WHERE state = 'in_flight' AND lease_owner = ?1");
+    if (!update) return std::move(update).error();
+    GW_STORE_TRY(update->bind_all(owner, now).run());
+    return static_cast<std::size_t>(writer_.changes());
 }
 
 Result<std::size_t> SqliteStore::requeue_dead(std::span<const std::int64_t> ids, std::string_view actor) {

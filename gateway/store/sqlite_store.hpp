@@ -59,7 +59,14 @@ class SqliteStore final : public Store {
     Result<void> retry_later(std::int64_t id, std::string_view owner, TimePoint next_attempt,
                              const AttemptReport& attempt) override;
     Result<void> dead_letter(std::int64_t id, std::string_view owner, const AttemptReport& attempt) override;
+    Result<EventAppend> complete_with_event(std::int64_t id, std::string_view owner, const AttemptReport& attempt,
+                                            const NewOrderEvent& event,
+                                            const std::optional<NewOutboxItem>& report) override;
+    Result<EventAppend> dead_letter_with_event(std::int64_t id, std::string_view owner, const AttemptReport& attempt,
+                                               const NewOrderEvent& event,
+                                               const std::optional<NewOutboxItem>& report) override;
     Result<Page<OutboxItem>> find_outbox(const OutboxQuery& query) override;
+    Result<std::size_t> release_leases(std::string_view owner) override;
     Result<std::size_t> requeue_dead(std::span<const std::int64_t> ids, std::string_view actor) override;
 
     Result<std::int64_t> append_audit(const NewAuditEntry& entry) override;
@@ -73,8 +80,12 @@ class SqliteStore final : public Store {
 
     std::int64_t now_ms() const;
     Result<std::int64_t> insert_outbox(const NewOutboxItem& item, std::int64_t now);
-    Result<void> finish_attempt(std::int64_t id, std::string_view owner, AttemptOutcome outcome,
-                                std::optional<TimePoint> next_attempt, const AttemptReport& attempt);
+    Result<EventAppend> finish_attempt(std::int64_t id, std::string_view owner, AttemptOutcome outcome,
+                                       std::optional<TimePoint> next_attempt, const AttemptReport& attempt,
+                                       const NewOrderEvent* event, const std::optional<NewOutboxItem>& report);
+    // append_order_event's work inside the caller's transaction (writer_mutex_ held).
+    Result<EventAppend> append_event_locked(const NewOrderEvent& event, const std::optional<NewOutboxItem>& report,
+                                            std::int64_t now);
     Result<std::int64_t> insert_audit(const NewAuditEntry& entry, std::int64_t now);
 
     SqliteStoreOptions options_;

@@ -65,7 +65,7 @@ class Store : public InboundBatchWriter {
     virtual Result<std::int64_t> enqueue(const NewOutboxItem& item) = 0;
 
     // Claims up to `limit` items for `destination` that are due (pending with next_attempt_at <= now, or in flight
-    // with an expired lease), oldest due first: they become in_flight, leased to `owner` until now + lease, and their
+    // with an expired lease) and not behind an unfinished earlier item of the same order, oldest due first: they become in_flight, leased to `owner` until now + lease, and their
     // attempts count goes up by one. Returns them ordered by next_attempt_at, id.
     virtual Result<std::vector<OutboxItem>> claim_due(std::string_view destination, std::size_t limit,
                                                       std::string_view owner, std::chrono::milliseconds lease) = 0;
@@ -76,6 +76,19 @@ class Store : public InboundBatchWriter {
     virtual Result<void> retry_later(std::int64_t id, std::string_view owner, TimePoint next_attempt,
                                      const AttemptReport& attempt) = 0;
     virtual Result<void> dead_letter(std::int64_t id, std::string_view owner, const AttemptReport& attempt) = 0;
+    // complete() / dead_letter() and, in the same transaction, append_order_event(event, report) for the item's
+    // order: the order's state never disagrees with its delivery, whatever moment the process dies.
+    virtual Result<EventAppend> complete_with_event(std::int64_t id, std::string_view owner,
+                                                    const AttemptReport& attempt, const NewOrderEvent& event,
+                                                    const std::optional<NewOutboxItem>& report) = 0;
+    virtual Result<EventAppend> dead_letter_with_event(std::int64_t id, std::string_view owner,
+                                                       const AttemptReport& attempt, const NewOrderEvent& event,
+                                                       const std::optional<NewOutboxItem>& report) = 0;
+
+    // Start-up after a crash: items this instance (`owner`, its instance id) had in flight become pending and due
+    // now, instead of waiting for their leases to expire. Only for the owner's own leases — instance ids must be
+    // unique among gateways sharing a store. The attempt already counted stays counted. Returns how many.
+    virtual Result<std::size_t> release_leases(std::string_view owner) = 0;
 
     virtual Result<Page<OutboxItem>> find_outbox(const OutboxQuery& query) = 0;
 

@@ -58,3 +58,11 @@ TEST(Timestamp, ToSysComparesInstants) {
 
 }  // namespace
 }  // namespace gw::model
+
+TEST(UtcTimestamp, RoundTripsAnInstantToTheMillisecond) {
+    using namespace std::chrono;
+    const auto t = sys_days{2026y / November / 25} + 13h + 4min + 5s + 678ms;
+    const auto ts = gw::model::utc_timestamp(time_point_cast<system_clock::duration>(t));
+    EXPECT_EQ(gw::model::to_string(ts), "2026-11-25T13:04:05.678Z");
+    EXPECT_EQ(ts.to_sys(), t);
+}

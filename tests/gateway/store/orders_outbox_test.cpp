@@ -245,6 +245,97 @@ TEST_F(OrdersOutboxTest, ExpiredLeaseIsReclaimedAndTheOldOwnerLosesIt) {
     EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
+TEST_F(OrdersOutboxTest, DeliveriesOfOneOrderGoOutInQueueOrder) {
+    const auto submit = create("GW-1");
+    NewOutboxItem cancel = submission("GW-1");
+    cancel.kind = OutboxKind::cancel;
+    cancel.idempotency_key = "cancel:GW-1";
+    cancel.order_id = "GW-1";
+    auto cancel_id = store_->enqueue(cancel);
+    ASSERT_TRUE(cancel_id);
+    const auto other = create("GW-2");
+
+    // The submit is retrying later; the cancel behind it must wait although it is due, the other order is not held.
+    auto first = store_->claim_due(kVendorDestination, 10, "w", 30s);
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->size(), 2u);
+    EXPECT_EQ(first->at(0).id, submit);
+    EXPECT_EQ(first->at(1).id, other);
+    ASSERT_TRUE(store_->retry_later(submit, "w", clock_.now() + 10s, AttemptReport{.started_at = {}, .duration = {}, .http_status = 503, .error = "503"}));
+    auto blocked = store_->claim_due(kVendorDestination, 10, "w", 30s);
+    ASSERT_TRUE(blocked);
+    EXPECT_TRUE(blocked->empty());
+
+    clock_.advance(10s);
+    auto again = store_->claim_due(kVendorDestination, 10, "w", 30s);
+    ASSERT_TRUE(again);
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ(again->at(0).id, submit);
+    ASSERT_TRUE(store_->complete(submit, "w", {}));
+    auto now_cancel = store_->claim_due(kVendorDestination, 10, "w", 30s);
+    ASSERT_TRUE(now_cancel);
+    ASSERT_EQ(now_cancel->size(), 1u);
+    EXPECT_EQ(now_cancel->at(0).id, *cancel_id);
+}
+
+TEST_F(OrdersOutboxTest, CompletionAndOrderEventCommitTogether) {
+    const auto id = create("GW-1");
+    ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "w", 30s));
+    auto accepted = event("GW-1", "accepted", "");
+    accepted.vendor_order_ref = "ODA-77";
+    NewOutboxItem report;
+    report.destination = "mllp:care-system";
+    report.kind = OutboxKind::status_report;
+    report.payload = "MSH|...";
+    report.idempotency_key = "report:GW-1:accepted";
+    auto done = store_->complete_with_event(id, "w", AttemptReport{}, accepted, report);
+    ASSERT_TRUE(done) << done.error().to_string();
+    EXPECT_TRUE(done->inserted);
+    EXPECT_TRUE(done->state_changed);
+    EXPECT_EQ(outbox_item(id).state, OutboxState::done);
+    auto order = store_->get_order("GW-1");
+    ASSERT_TRUE(order);
+    EXPECT_EQ(order->state, "accepted");
+    EXPECT_EQ(order->vendor_order_ref, "ODA-77");
+    OutboxQuery to_care_system;
+    to_care_system.destination = "mllp:care-system";
+    auto reports = store_->find_outbox(to_care_system);
+    ASSERT_TRUE(reports);
+    ASSERT_EQ(reports->items.size(), 1u);
+    EXPECT_EQ(reports->items[0].order_id, "GW-1");
+
+    // A completion that is not ours changes nothing: neither the item nor the order.
+    const auto second = create("GW-2");
+    ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "w", 30s));
+    auto stale = store_->complete_with_event(second, "someone-else", {}, event("GW-2", "accepted", ""), std::nullopt);
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(store_->get_order("GW-2")->state, "received");
+    auto dead = store_->dead_letter_with_event(second, "w", AttemptReport{.started_at = {}, .duration = {}, .http_status = 400, .error = "bad ean"},
+                                               event("GW-2", "failed", ""), std::nullopt);
+    ASSERT_TRUE(dead);
+    EXPECT_EQ(outbox_item(second).state, OutboxState::dead);
+    EXPECT_EQ(store_->get_order("GW-2")->state, "failed");
+}
+
+TEST_F(OrdersOutboxTest, ReleaseLeasesReturnsOnlyTheOwnersItemsAtOnce) {
+    const auto mine = create("GW-1");
+    ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "gateway-1", 5min));
+    const auto theirs = create("GW-2");
+    ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "gateway-2", 5min));
+
+    auto released = store_->release_leases("gateway-1");
+    ASSERT_TRUE(released) << released.error().to_string();
+    EXPECT_EQ(*released, 1u);
+    EXPECT_EQ(outbox_item(mine).state, OutboxState::pending);
+    EXPECT_EQ(outbox_item(mine).attempts, 1);
+    EXPECT_EQ(outbox_item(theirs).state, OutboxState::in_flight);
+    auto reclaimed = store_->claim_due(kVendorDestination, 10, "gateway-1", 5min);
+    ASSERT_TRUE(reclaimed);
+    ASSERT_EQ(reclaimed->size(), 1u);
+    EXPECT_EQ(reclaimed->at(0).id, mine);
+    EXPECT_FALSE(store_->release_leases(""));
+}
+
 TEST_F(OrdersOutboxTest, RetryDeadLetterAndRequeueWithAttemptsRecorded) {
     const auto id = create("GW-1");
     ASSERT_TRUE(store_->claim_due(kVendorDestination, 5, "w", 30s));
