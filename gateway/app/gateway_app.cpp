@@ -5,7 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "adapters/registry.hpp"
 #include "gateway/app/hl7_frame_handler.hpp"
+#include "gateway/app/vendor_settings.hpp"
+#include "gateway/delivery/engine.hpp"
+#include "gateway/pipeline/order_pipeline.hpp"
+#include "gateway/routing/router.hpp"
 #include "gateway/http/health.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/log/log.hpp"
@@ -21,6 +26,9 @@ struct GatewayApp::Impl {
     config::GatewayConfig config;
     std::unique_ptr<store::SqliteStore> store;
     std::unique_ptr<store::GroupCommitSink> sink;
+    std::vector<std::shared_ptr<adapters::Adapter>> adapters;
+    std::unique_ptr<delivery::DeliveryEngine> engine;
+    std::unique_ptr<pipeline::OrderPipeline> pipeline;
     http::HealthRegistry health;
     std::unique_ptr<http::HttpServer> http;
     std::vector<std::shared_ptr<mllp::MllpListener>> listeners;
@@ -78,6 +86,14 @@ http::ServerOptions http_options(const config::HttpSection& section) {
     return o;
 }
 
+Error first_of(std::vector<Error> errors, std::string_view what) {
+    // Every error is logged; the first one is returned (gateway check prints them all).
+    for (const auto& e : errors) log::error("config.error", {{"what", what}, {"error", e.to_string()}});
+    Error e = errors.front();
+    if (errors.size() > 1) e.message += fmt::format(" (and {} more errors; run gateway check)", errors.size() - 1);
+    return e;
+}
+
 }  // namespace
 
 GatewayApp::GatewayApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -88,6 +104,9 @@ GatewayApp::~GatewayApp() {
     impl_->listeners.clear();
     impl_->http.reset();
     if (impl_->sink) impl_->sink->stop();
+    if (impl_->pipeline) impl_->pipeline->stop();
+    impl_->engine.reset();  // joins its thread; deliveries still running stay leased and are retried after restart
+    for (auto& a : impl_->adapters) a->shutdown();
 }
 
 Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& io, config::GatewayConfig config) {
@@ -96,9 +115,34 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
     if (!opened) return std::move(opened).error();
     impl->store = std::move(opened).value();
 
+    // Vendors: one adapter each, from its folder (adapter.yaml + mappings), and a delivery destination.
+    std::vector<delivery::DestinationSpec> destinations;
+    for (const auto& v : impl->config.vendors) {
+        if (!v.enabled) continue;
+        auto loaded = adapters::create_adapter(io, vendor_settings(v));
+        if (!loaded.adapter) return first_of(std::move(loaded.errors), "vendor " + v.name);
+        impl->adapters.push_back(loaded.adapter);
+        destinations.push_back(destination_spec(v, loaded.adapter));
+    }
+    delivery::EngineOptions engine_options;
+    engine_options.owner = impl->config.gateway.instance_id;
+    impl->engine = std::make_unique<delivery::DeliveryEngine>(io, *impl->store, engine_options, std::move(destinations));
+
+    // The pipeline: each MLLP channel's inbound mapping, the routes, and a wake-up for the engine.
+    pipeline::PipelineOptions pipeline_options;
+    for (const auto& section : impl->config.mllp) {
+        auto loaded = mapping::load_mapping(section.mapping);
+        if (!loaded.mapping) return first_of(std::move(loaded.errors), "mapping " + section.mapping);
+        pipeline_options.channels.emplace(section.name, loaded.mapping);
+    }
+    pipeline_options.router = std::make_shared<routing::Router>(impl->config.routes);
+    pipeline_options.on_queued = [engine = impl->engine.get()](const std::string& d) { engine->wake(d); };
+    impl->pipeline = std::make_unique<pipeline::OrderPipeline>(*impl->store, std::move(pipeline_options));
+
     store::GroupCommitSinkOptions sink_options;
     sink_options.queue_capacity = static_cast<std::size_t>(impl->config.store.queue_capacity);
     sink_options.max_batch = static_cast<std::size_t>(impl->config.store.max_batch);
+    sink_options.on_stored = [pipe = impl->pipeline.get()](std::int64_t id) { pipe->submit(id); };
     impl->sink = std::make_unique<store::GroupCommitSink>(*impl->store, sink_options);
 
     auto* raw = impl.get();
@@ -116,6 +160,8 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
 
 Result<void> GatewayApp::start() {
     auto& impl = *impl_;
+    if (auto r = impl.engine->start(); !r) return r;
+    impl.pipeline->start();
     if (impl.config.http.enabled) {
         http::Router router;
         impl.health.mount(router);
@@ -144,11 +190,14 @@ void GatewayApp::stop(std::function<void()> done) {
     }
     // Count the listeners (and the HTTP server) still finishing; the last one to finish drains the store.
     auto remaining = std::make_shared<std::atomic<std::size_t>>(impl.listeners.size() + (impl.http ? 1 : 0) + 1);
-    auto finish = [this, remaining, done = std::move(done)] {
+    auto finish = [this, remaining, done = std::move(done)]() mutable {
         if (remaining->fetch_sub(1) != 1) return;
-        impl_->sink->stop();
-        log::info("gateway.stopped");
-        if (done) done();
+        impl_->sink->stop();      // every acknowledged message is committed
+        impl_->pipeline->stop();  // and turned into an order (or left `received` for the next start)
+        impl_->engine->stop(impl_->config.gateway.shutdown_grace, [done] {
+            log::info("gateway.stopped");
+            if (done) done();
+        });
     };
     const auto grace = impl.config.gateway.shutdown_grace;
     for (auto& l : impl.listeners) l->stop(grace, finish);

@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
     add_hl7_command(app);
     add_translate_command(app);
     add_test_command(app);
+    add_replay_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

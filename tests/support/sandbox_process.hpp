@@ -30,7 +30,9 @@ inline std::string temp_dir() {
 // A running grocer-sandbox; SIGTERM and reaped when destroyed.
 class SandboxProcess {
 public:
-    explicit SandboxProcess(const std::string& yaml) : dir_(temp_dir()) {
+    // `port` 0: the kernel picks one (see port()); a fixed port lets a test start the grocer where clients already
+    // point (a grocer that was down comes back).
+    explicit SandboxProcess(const std::string& yaml, int port = 0) : dir_(temp_dir()) {
         config_ = dir_ + "/sandbox.yaml";
         std::ofstream(config_) << yaml;
         std::string binary = std::string(GATEWAY_BIN_DIR) + "/grocer-sandbox";
@@ -40,7 +42,7 @@ public:
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
         posix_spawn_file_actions_addclose(&actions, out[0]);
-        std::vector<std::string> args{binary, "--config", config_, "--port", "0"};
+        std::vector<std::string> args{binary, "--config", config_, "--port", std::to_string(port)};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

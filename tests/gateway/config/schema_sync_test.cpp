@@ -49,7 +49,14 @@ void emit(const json::object& root, const json::object& raw, const std::string& 
             skipped.push_back(k);
             continue;
         }
-        if (prop.contains("properties")) {
+        if (auto named = prop.if_contains("additionalProperties");
+            named && named->is_object() && named->as_object().contains("properties")) {
+            // A map of user-chosen names (vendors): one entry named by x-example-name.
+            const auto name = prop.contains("x-example-name") ? std::string(prop.at("x-example-name").as_string())
+                                                              : std::string("example");
+            out += indent + k + ":\n" + indent + "  " + name + ":\n";
+            emit(root, named->as_object(), indent + "    ", out, skipped);
+        } else if (prop.contains("properties")) {
             out += indent + k + ":\n";
             emit(root, prop, indent + "  ", out, skipped);
         } else if (prop.if_contains("type") && prop.at("type") == "array" && prop.at("items").as_object().contains("properties")) {
