@@ -20,7 +20,7 @@ using config::Diagnostics;
 using config::did_you_mean;
 
 const std::vector<std::string> kTopKeys{"mapping", "description", "input",  "output", "namespaces", "params",
-                                        "vars",    "tables",      "maps",   "personal_data", "template"};
+                                        "vars",    "tables",      "maps",   "personal_data", "template", "item"};
 
 bool is_ident_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
@@ -61,6 +61,7 @@ private:
     void read_tables(const YAML::Node& n);
     void read_maps(const YAML::Node& n);
     void read_params(const YAML::Node& n);
+    void read_item(const YAML::Node& n);
     void read_vars(const YAML::Node& n);
 
     // ---- expressions ----
@@ -146,6 +147,8 @@ void Compiler::run(const YAML::Node& root) {
     if (root["namespaces"]) read_namespaces(root["namespaces"]);
     if (root["tables"]) read_tables(root["tables"]);
     if (root["maps"]) read_maps(root["maps"]);
+    // Before params/vars/template: the item's scope (frame 0) is visible to all of them.
+    if (root["item"]) read_item(root["item"]);
     if (root["params"]) read_params(root["params"]);
     if (root["vars"]) read_vars(root["vars"]);
 
@@ -326,6 +329,38 @@ void Compiler::read_maps(const YAML::Node& n) {
         }
         plan_.maps.push_back(std::move(m));
     }
+}
+
+void Compiler::read_item(const YAML::Node& n) {
+    if (!is_canonical(plan_.input)) {
+        error(n.Mark(), ErrorCode::invalid_value, "'item' is only used with canonical input",
+              "it selects one element of a canonical list, e.g. item: {each: lines, as: line}");
+        return;
+    }
+    if (!n.IsMap()) {
+        error(n.Mark(), ErrorCode::wrong_type, "'item' takes {each: LIST, as: NAME}", "item: {each: lines, as: line}");
+        return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const auto key = it->first.Scalar();
+        if (key != "each" && key != "as")
+            error(it->first.Mark(), ErrorCode::unknown_key, fmt::format("unknown key '{}' in item", key),
+                  did_you_mean(key, {"each", "as"}));
+    }
+    const YAML::Node each = n["each"];
+    if (!each || !each.IsScalar()) {
+        error(n.Mark(), ErrorCode::missing_required, "'item' needs each: LIST", "item: {each: lines, as: line}");
+        return;
+    }
+    // Reuse $each's compilation: same list checks, same `$as` rules, and the scope stays pushed for the whole file.
+    YAML::Node as_control(YAML::NodeType::Map);
+    as_control.force_insert("$each", each);
+    if (const YAML::Node as = n["as"]) as_control.force_insert("$as", as);
+    Control ctl;
+    bool pushed = false;
+    if (!control(as_control, ctl, true, pushed) || !pushed) return;
+    plan_.item = ctl.each;
+    plan_.item_list = scopes_.back().canonical_path;
 }
 
 void Compiler::read_params(const YAML::Node& n) {

@@ -58,6 +58,24 @@ Result<Output> execute(const Plan& plan, const InputDocument& doc, const RunOpti
     ctx.frames.resize(static_cast<std::size_t>(plan.frames));
     ctx.stack.resize(64);
     ctx.track = tracked != nullptr;
+    if (plan.item) {
+        if (!options.item)
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("mapping '{}' renders one element of {} (item:): the caller must say which",
+                                          plan.name, plan.item_list));
+        const auto* list = resolve_json(*plan.item->source, ctx);
+        const std::size_t count = list && list->is_array() ? list->get_array().size() : 0;
+        if (*options.item >= count)
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("mapping '{}': item {} does not exist, {} has {} element(s)", plan.name,
+                                          *options.item, plan.item_list, count));
+        Frame& f = ctx.frames[static_cast<std::size_t>(plan.item->depth)];
+        f.json = &list->get_array()[*options.item];
+        f.index = static_cast<std::int32_t>(*options.item);
+    } else if (options.item) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("mapping '{}' renders the whole document; it has no item: to select", plan.name));
+    }
     if (!bind_variables(ctx)) return std::move(*ctx.error);
     Output out;
     out.format = plan.output;
@@ -196,6 +214,8 @@ const std::string& Mapping::file() const noexcept { return plan_->file; }
 Format Mapping::input() const noexcept { return plan_->input; }
 Format Mapping::output() const noexcept { return plan_->output; }
 
+const std::string& Mapping::item_list() const noexcept { return plan_->item_list; }
+
 std::vector<std::string> Mapping::params() const {
     std::vector<std::string> out;
     for (const auto& v : plan_->variables)
@@ -319,9 +339,10 @@ Result<boost::json::value> translate_hl7_to_care_order(const Mapping& mapping, s
 }
 
 Result<std::string> render_vendor_request(const Mapping& mapping, const boost::json::value& canonical,
-                                          const Params& params) {
+                                          const Params& params, std::optional<std::size_t> item) {
     RunOptions options;
     options.params = &params;
+    options.item = item;
     auto out = mapping.run_json(canonical, options);
     if (!out) return std::move(out).error();
     return out->to_string(false);

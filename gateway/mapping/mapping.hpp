@@ -33,6 +33,9 @@ struct Plan;
 struct RunOptions {
     const Params* params = nullptr;   // values for the mapping's `params:`
     std::optional<std::string> now;   // RFC 3339 instant for now(); the system clock when absent (tests pin it)
+    // Mappings with `item: {each: lines, as: line}`: the 0-based element of that list the run renders (an adapter's
+    // `for_each: lines` step renders one request per line). Required by such mappings, refused by the others.
+    std::optional<std::size_t> item;
 };
 
 struct Output {
@@ -53,6 +56,8 @@ public:
     Format input() const noexcept;
     Format output() const noexcept;
     std::vector<std::string> params() const;
+    // The canonical list a mapping with `item:` renders one element of ("lines"); empty for whole-document mappings.
+    const std::string& item_list() const noexcept;
 
     // Runs on input bytes: HL7 ER7 (CR or LF separated), XML text, or JSON text. Canonical input is checked with
     // the model's parser first.
@@ -90,7 +95,8 @@ Result<boost::json::value> translate_hl7_to_care_order(const Mapping& mapping, s
 
 // Vendor adapters: canonical order (or event) JSON plus captured variables through a canonical -> json/xml
 // mapping; returns the request body text (compact JSON, or XML).
+// `item`: for mappings with `item:`, which element of the list (e.g. the order line of a for_each step).
 Result<std::string> render_vendor_request(const Mapping& mapping, const boost::json::value& canonical,
-                                          const Params& params = {});
+                                          const Params& params = {}, std::optional<std::size_t> item = {});
 
 }  // namespace gw::mapping

@@ -141,6 +141,10 @@ struct Plan {
     std::vector<Table> tables;
     std::vector<ValueMap> maps;
     int frames = 0;  // deepest iteration nesting
+    // `item: {each: lines, as: line}`: the mapping renders ONE element of a canonical list, chosen by the caller
+    // (RunOptions::item). Frame 0 holds that element for the whole run, so `line.gtin` reads it everywhere.
+    std::optional<Each> item;
+    std::string item_list;  // "lines": the iterated list's canonical path, for messages and Mapping::item_list()
     std::vector<std::string> personal_data;  // allow-list the mapping was checked against
 
     JsonNode json;                 // json / canonical output

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kFileKeys{"mapping", "now", "params", "cases"};
 const std::vector<std::string> kCaseKeys{"name",          "input",         "input_text", "params", "now",
                                          "expect",        "expect_subset", "expect_values", "expect_error",
-                                         "validate_xsd"};
+                                         "validate_xsd",  "item"};
 
 bool read_file(const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
@@ -257,6 +257,17 @@ private:
         RunOptions options;
         options.params = &params;
         options.now = c["now"] ? std::optional<std::string>(c["now"].Scalar()) : file_now;
+        // Mappings with `item:` render one list element; a case picks it (0-based), the first by default.
+        if (c["item"]) {
+            const auto& text = c["item"].Scalar();
+            if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos) {
+                report(false, label, {fmt::format("  {}: error: item must be a 0-based index", where(file, c["item"]))});
+                return;
+            }
+            options.item = static_cast<std::size_t>(std::stoul(text));
+        } else if (!mapping.item_list().empty()) {
+            options.item = 0;
+        }
         auto result = mapping.run(input, options);
 
         if (c["expect_error"]) {

@@ -13,6 +13,7 @@
 //       expect_subset: {action: new}            # JSON/canonical: these members must be there with these values
 //       expect_values: {/lines/0/gtin: "07038010069307"}   # JSON pointer / XPath / HL7 path -> text
 //       validate_xsd: ../../../../shared/data/peppol/ubl-2.1/xsd/maindoc/UBL-Order-2.1.xsd
+//       item: 1                                 # mappings with `item:`: the list element to render (default 0)
 //     - name: bad quantity
 //       input_text: "MSH|..."
 //       expect_error: ["lines[0].quantity", "RQD-5", "abc"]   # every text must occur in the error

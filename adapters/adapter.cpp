@@ -1,0 +1,33 @@
+#include "adapters/adapter.hpp"
+
+namespace gw::adapters {
+
+std::string_view to_string(Operation op) noexcept {
+    switch (op) {
+        case Operation::submit: return "submit";
+        case Operation::cancel: return "cancel";
+        case Operation::status: return "status";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(Outcome outcome) noexcept {
+    switch (outcome) {
+        case Outcome::success: return "success";
+        case Outcome::partial: return "partial";
+        case Outcome::retryable: return "retryable";
+        case Outcome::permanent: return "permanent";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(StatusMode mode) noexcept {
+    switch (mode) {
+        case StatusMode::webhook: return "webhook";
+        case StatusMode::poll: return "poll";
+        case StatusMode::none: return "none";
+    }
+    return "unknown";
+}
+
+}  // namespace gw::adapters
