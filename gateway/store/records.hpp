@@ -150,6 +150,11 @@ struct NewOutboxItem {
     std::optional<TimePoint> not_before;  // first attempt time; default: now
 };
 
+struct OrderWithDelivery {
+    NewOrder order;
+    NewOutboxItem first_delivery;
+};
+
 struct OutboxItem {
     std::int64_t id = 0;
     std::string destination;

@@ -456,7 +456,48 @@ Result<std::int64_t> SqliteStore::create_order(const NewOrder& order, const NewO
     std::lock_guard lock(writer_mutex_);
     auto tx = Transaction::begin(writer_);
     if (!tx) return std::move(tx).error();
-    const std::int64_t now = now_ms();
+    auto outbox_id = create_order_locked(order, first_delivery, now_ms());
+    if (!outbox_id) return outbox_id;
+    GW_STORE_TRY(tx->commit());
+    return outbox_id;
+}
+
+Result<std::vector<Result<std::int64_t>>> SqliteStore::create_orders(std::span<const OrderWithDelivery> batch) {
+    std::vector<Result<std::int64_t>> results;
+    if (batch.empty()) return results;
+    {
+        std::lock_guard lock(writer_mutex_);
+        auto tx = Transaction::begin(writer_);
+        if (!tx) return std::move(tx).error();
+        const std::int64_t now = now_ms();
+        bool all_ok = true;
+        for (const auto& [order, delivery] : batch) {
+            if (order.id.empty()) {
+                all_ok = false;
+                break;
+            }
+            auto r = create_order_locked(order, delivery, now);
+            if (!r) {
+                all_ok = false;
+                break;
+            }
+            results.push_back(std::move(r));
+        }
+        if (all_ok) {
+            GW_STORE_TRY(tx->commit());
+            return results;
+        }
+    }
+    // One of them was refused (the transaction rolled back): one transaction each, so the others still go in and
+    // the refused one gets its own error.
+    results.clear();
+    for (const auto& [order, delivery] : batch) results.push_back(create_order(order, delivery));
+    return results;
+}
+
+Result<std::int64_t> SqliteStore::create_order_locked(const NewOrder& order, const NewOutboxItem& first_delivery,
+                                                      std::int64_t now) {
+    if (order.id.empty()) return make_error(ErrorCode::invalid_argument, "store: an order needs an id");
     {
         auto exists = writer_.prepare("SELECT 1 FROM orders WHERE id = ?1");
         if (!exists) return std::move(exists).error();
@@ -483,8 +524,14 @@ Result<std::int64_t> SqliteStore::create_order(const NewOrder& order, const NewO
             "WHERE id = ?1 AND state IN ('received', 'failed')");
         if (!processed) return std::move(processed).error();
         GW_STORE_TRY(processed->bind(1, *order.message_id).run());
+        // A message becomes at most one order: a second pipeline run (recovery racing a replay, two instances)
+        // must not create a second order for it.
+        if (writer_.changes() == 0) {
+            return make_error(ErrorCode::conflict, fmt::format("store: message {} is already processed or does not "
+                                                               "exist",
+                                                               *order.message_id));
+        }
     }
-    GW_STORE_TRY(tx->commit());
     return outbox_id;
 }
 

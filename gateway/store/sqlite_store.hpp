@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
     Result<Page<MessageRecord>> find_messages(const MessageQuery& query) override;
 
     Result<std::int64_t> create_order(const NewOrder& order, const NewOutboxItem& first_delivery) override;
+    Result<std::vector<Result<std::int64_t>>> create_orders(std::span<const OrderWithDelivery> batch) override;
     Result<EventAppend> append_order_event(const NewOrderEvent& event,
                                            const std::optional<NewOutboxItem>& report) override;
     Result<OrderRecord> get_order(std::string_view id) override;
@@ -84,6 +85,8 @@ class SqliteStore final : public Store {
                                        std::optional<TimePoint> next_attempt, const AttemptReport& attempt,
                                        const NewOrderEvent* event, const std::optional<NewOutboxItem>& report);
     // append_order_event's work inside the caller's transaction (writer_mutex_ held).
+    Result<std::int64_t> create_order_locked(const NewOrder& order, const NewOutboxItem& first_delivery,
+                                             std::int64_t now);
     Result<EventAppend> append_event_locked(const NewOrderEvent& event, const std::optional<NewOutboxItem>& report,
                                             std::int64_t now);
     Result<std::int64_t> insert_audit(const NewAuditEntry& entry, std::int64_t now);

@@ -46,7 +46,8 @@ class Store : public InboundBatchWriter {
 
     // ---- orders ----
     // Creates the order, its first outbox item, and marks the source message processed, in one transaction: an
-    // order never exists without its delivery queued. Returns the outbox item id. conflict if the order id exists.
+    // order never exists without its delivery queued. conflict if the message is already processed (a message
+    // becomes at most one order). Returns the outbox item id. conflict if the order id exists.
     virtual Result<std::int64_t> create_order(const NewOrder& order, const NewOutboxItem& first_delivery) = 0;
 
     // Appends an event unless (vendor, vendor_event_id) is already stored (then inserted=false and nothing changes).
@@ -55,6 +56,10 @@ class Store : public InboundBatchWriter {
     // `report` (e.g. the status report to the care system), all in one transaction. not_found if there is no order.
     virtual Result<EventAppend> append_order_event(const NewOrderEvent& event,
                                                    const std::optional<NewOutboxItem>& report) = 0;
+
+    // create_order for many orders in ONE transaction (the pipeline's group commit). Returns one result per order;
+    // if any is refused, the others are stored one transaction each and the refused one carries its error.
+    virtual Result<std::vector<Result<std::int64_t>>> create_orders(std::span<const OrderWithDelivery> batch) = 0;
 
     virtual Result<OrderRecord> get_order(std::string_view id) = 0;
     virtual Result<OrderDetail> get_order_detail(std::string_view id) = 0;

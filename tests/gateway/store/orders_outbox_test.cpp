@@ -317,6 +317,32 @@ TEST_F(OrdersOutboxTest, CompletionAndOrderEventCommitTogether) {
     EXPECT_EQ(store_->get_order("GW-2")->state, "failed");
 }
 
+TEST_F(OrdersOutboxTest, CreateOrdersInOneBatchAndAMessageBecomesAtMostOneOrder) {
+    const auto m1 = store_message("C-1");
+    const auto m2 = store_message("C-2");
+    std::vector<OrderWithDelivery> batch{{make_order("GW-1", m1), submission("GW-1")},
+                                         {make_order("GW-2", m2), submission("GW-2")}};
+    auto created = store_->create_orders(batch);
+    ASSERT_TRUE(created) << created.error().to_string();
+    ASSERT_EQ(created->size(), 2u);
+    EXPECT_TRUE(created->at(0));
+    EXPECT_TRUE(created->at(1));
+    EXPECT_EQ(store_->get_message(m1)->state, MessageState::processed);
+
+    // Message m1 already has an order: a second one for it is refused, while the rest of the batch goes in.
+    const auto m3 = store_message("C-3");
+    std::vector<OrderWithDelivery> again{{make_order("GW-1b", m1), submission("GW-1b")},
+                                         {make_order("GW-3", m3), submission("GW-3")}};
+    auto second = store_->create_orders(again);
+    ASSERT_TRUE(second);
+    ASSERT_EQ(second->size(), 2u);
+    ASSERT_FALSE(second->at(0));
+    EXPECT_EQ(second->at(0).error().code, ErrorCode::conflict);
+    EXPECT_TRUE(second->at(1));
+    EXPECT_FALSE(store_->get_order("GW-1b"));
+    EXPECT_TRUE(store_->get_order("GW-3"));
+}
+
 TEST_F(OrdersOutboxTest, ReleaseLeasesReturnsOnlyTheOwnersItemsAtOnce) {
     const auto mine = create("GW-1");
     ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "gateway-1", 5min));
