@@ -75,6 +75,17 @@ void read_vendors(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opt
             r.error("base_url", ErrorCode::invalid_value,
                     fmt::format("base_url '{}' must start with http://, https:// or mllp://", v.base_url));
         }
+        v.sandbox_url = r.string_or("sandbox_url", "");
+        if (!v.sandbox_url.empty()) {
+            if (!v.sandbox_url.starts_with("http://") && !v.sandbox_url.starts_with("https://")) {
+                r.error("sandbox_url", ErrorCode::invalid_value,
+                        fmt::format("sandbox_url '{}' must start with http:// or https://", v.sandbox_url));
+            } else if (v.sandbox_url == v.base_url) {
+                // Shadow orders must never reach the grocer's production API.
+                r.error("sandbox_url", ErrorCode::invalid_value, "sandbox_url must not be the production base_url",
+                        "point it at the vendor's test endpoint, or leave it out to only translate shadow orders");
+            }
+        }
         r.object("secrets", [&](ObjectReader& s) {
             for (const auto& key : s.keys()) {
                 const std::string base = key.ends_with("_file") ? key.substr(0, key.size() - 5) : key;
@@ -94,6 +105,16 @@ void read_vendors(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opt
     });
 }
 
+// Where a route or contract starts in the file: the route checks (gateway/routing) report against it.
+SourceLocation here(ObjectReader& r) {
+    SourceLocation where;
+    where.file = r.context().diagnostics->file();
+    where.line = r.mark().line >= 0 ? r.mark().line + 1 : 0;
+    where.column = r.mark().column >= 0 ? r.mark().column + 1 : 0;
+    where.path = r.path();
+    return where;
+}
+
 void read_routes(ObjectReader& root, GatewayConfig& cfg) {
     root.list("routes", [&](ObjectReader& r, std::size_t) {
         RouteSection route;
@@ -106,7 +127,15 @@ void read_routes(ObjectReader& root, GatewayConfig& cfg) {
                                 route.municipality),
                     "Bærum is \"3201\" (quote it, or YAML reads a number)");
         }
+        route.where = here(r);
         route.district = r.string_or("district", "");
+        route.required_capabilities = r.string_list("requires");
+        for (const auto& need : route.required_capabilities) {
+            if (need != "status" && need != "cancel") {
+                r.error("requires", ErrorCode::invalid_value, fmt::format("unknown capability '{}'", need),
+                        "requires: [status, cancel]");
+            }
+        }
         route.shadow = r.string_or("shadow", "");
         if (!route.shadow.empty() && !cfg.vendor(route.shadow)) {
             r.error("shadow", ErrorCode::not_found, fmt::format("unknown vendor '{}'", route.shadow),
@@ -114,6 +143,7 @@ void read_routes(ObjectReader& root, GatewayConfig& cfg) {
         }
         r.list("contracts", [&](ObjectReader& c, std::size_t) {
             ContractSection contract;
+            contract.where = here(c);
             contract.vendor = c.string("vendor", true).value_or("");
             contract.from = c.string("from", true).value_or("");
             contract.until = c.string_or("until", "");

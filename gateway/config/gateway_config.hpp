@@ -88,6 +88,9 @@ struct VendorSection {
     bool enabled = true;
     std::string folder;    // mappings/vendors/NAME (adapter.yaml + mappings)
     std::string base_url;
+    // The vendor's test endpoint. Shadow traffic (a route's `shadow:` vendor) is sent here when set — never to
+    // base_url; without it shadow orders are only translated.
+    std::string sandbox_url;
     StringMap secrets;     // each value inline (${ENV}) or NAME_file
     StringMap params;
     tls::ClientTlsOptions tls;
@@ -101,6 +104,7 @@ struct ContractSection {
     std::string vendor;
     std::string from;
     std::string until;
+    SourceLocation where = {};  // the contract in the config file, for `gateway check`
 };
 
 struct RouteSection {
@@ -108,6 +112,10 @@ struct RouteSection {
     std::string district;      // optional: narrows the route to the order's district
     std::vector<ContractSection> contracts;
     std::string shadow;        // vendor whose mappings also run on every order (never sent to production)
+    // `requires:` what every vendor of this route must be able to do: "status" (reports order status: webhook or
+    // poll, not a cart hand-off), "cancel". `gateway check` rejects contracts whose vendor cannot.
+    std::vector<std::string> required_capabilities = {};
+    SourceLocation where = {};
 };
 
 struct RetentionSection {
