@@ -105,8 +105,27 @@ CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_target ON audit_log (target, id)
 )sql";
 
+// Shadow mode (gateway/shadow): one result per order and shadow vendor; a repeated run replaces it.
+constexpr std::string_view kShadowResults = R"sql(
+CREATE TABLE shadow_result (
+    id {{id}},
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    vendor TEXT NOT NULL,
+    route_vendor TEXT NOT NULL,
+    municipality TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('would_succeed', 'mapping_error', 'validation_error', 'unavailable')),
+    sent INTEGER NOT NULL CHECK (sent IN (0, 1)),
+    http_status INTEGER,
+    detail TEXT NOT NULL DEFAULT '',
+    recorded_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX shadow_result_order_vendor ON shadow_result (order_id, vendor);
+CREATE INDEX shadow_result_vendor ON shadow_result (vendor, outcome, recorded_at)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema: messages, orders, events, outbox, attempts, audit", kInitialSchema},
+    Migration{2, "shadow mode results", kShadowResults},
 };
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {

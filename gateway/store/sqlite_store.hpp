@@ -73,6 +73,11 @@ class SqliteStore final : public Store {
     Result<std::int64_t> append_audit(const NewAuditEntry& entry) override;
     Result<Page<AuditEntry>> find_audit(const AuditQuery& query) override;
 
+    // sqlite_shadow.cpp
+    Result<void> record_shadow_results(std::span<const NewShadowResult> results) override;
+    Result<std::vector<ShadowCount>> shadow_counts(std::optional<TimePoint> since) override;
+    Result<Page<ShadowResult>> find_shadow_results(const ShadowQuery& query) override;
+
     Result<PurgeResult> purge_personal_data(std::chrono::days older_than) override;
     Result<StoreStats> stats() override;
 

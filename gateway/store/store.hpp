@@ -20,6 +20,7 @@
 #include "gateway/core/result.hpp"
 #include "gateway/ingest/message_sink.hpp"
 #include "gateway/store/records.hpp"
+#include "gateway/store/shadow_records.hpp"
 
 namespace gw::store {
 
@@ -116,6 +117,14 @@ class Store : public InboundBatchWriter {
 
     // Counts for metrics: messages per state, outbox depth and oldest undelivered age per destination.
     virtual Result<StoreStats> stats() = 0;
+
+    // ---- shadow mode (gateway/shadow) ----
+    // Stores the results in one transaction; a result for an (order, vendor) already stored is replaced.
+    // not_found/conflict when an order does not exist. Default (a store without the shadow_result table): unsupported.
+    virtual Result<void> record_shadow_results(std::span<const NewShadowResult> results);
+    // Results per shadow vendor and outcome recorded at or after `since` (all when empty), sorted by vendor, outcome.
+    virtual Result<std::vector<ShadowCount>> shadow_counts(std::optional<TimePoint> since);
+    virtual Result<Page<ShadowResult>> find_shadow_results(const ShadowQuery& query);
 };
 
 }  // namespace gw::store
