@@ -240,6 +240,16 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
                         {"error", attempt.error},
                         {"duration_ms", attempt.duration.count()}});
         }
+        if (options.on_attempt) {
+            AttemptObservation seen;
+            seen.destination = d.spec.destination;
+            seen.vendor = d.spec.vendor;
+            seen.outcome = adapters::to_string(outcome.outcome);
+            seen.action = action;
+            seen.duration = std::chrono::steady_clock::now() - started_steady;
+            if (outcome.http_status) seen.http_status = static_cast<unsigned>(*outcome.http_status);
+            options.on_attempt(seen);
+        }
         d.in_flight.fetch_sub(1);
         if (stopping) {
             maybe_stopped();

@@ -47,11 +47,23 @@ struct DestinationSpec {
     std::chrono::milliseconds breaker_open_for{30'000};
 };
 
+// One filed delivery attempt, for metrics (EngineOptions::on_attempt).
+struct AttemptObservation {
+    std::string_view destination;
+    std::string_view vendor;
+    std::string_view outcome;  // the adapter's outcome: success | partial | retryable | permanent
+    std::string_view action;   // what the engine did: delivered | retry | dead_letter
+    std::chrono::nanoseconds duration{0};
+    std::optional<unsigned> http_status;
+};
+
 struct EngineOptions {
     std::string owner = "gateway-1";  // lease owner: the instance id, unique among instances sharing a store
     std::chrono::milliseconds poll_interval{250};  // how often an idle destination looks for due items
     store::Clock clock = store::system_clock();
     std::uint64_t seed = 0;  // jitter; 0 = from the random device
+    // Called on the engine thread after every attempt is filed (metrics); keep it cheap.
+    std::function<void(const AttemptObservation&)> on_attempt;
 };
 
 struct DestinationStatus {

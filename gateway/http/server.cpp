@@ -456,6 +456,11 @@ class Session final : public SessionBase, public detail::SseSink {
             sse_.reset();
             return send(handler_threw(e.what()), false);
         }
+        if (auto refused = sse_->take_rejection()) {
+            sse_->closed();
+            sse_.reset();
+            return send(std::move(*refused), false);
+        }
         start_sse();
     }
 

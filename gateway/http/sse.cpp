@@ -51,6 +51,16 @@ void SseChannel::on_close(std::function<void()> callback) {
     if (callback) callback();
 }
 
+void SseChannel::reject(Response response) {
+    std::lock_guard lock(mutex_);
+    if (open_) rejection_ = std::move(response);
+}
+
+std::optional<Response> SseChannel::take_rejection() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(rejection_, std::nullopt);
+}
+
 std::string SseChannel::take() {
     std::lock_guard lock(mutex_);
     return std::exchange(queued_, {});
@@ -112,6 +122,10 @@ bool SseStream::is_open() const {
 
 void SseStream::close() const {
     producer_->channel->end();
+}
+
+void SseStream::reject(Response response) const {
+    producer_->channel->reject(std::move(response));
 }
 
 void SseStream::on_close(std::function<void()> callback) const {

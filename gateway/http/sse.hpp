@@ -13,7 +13,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <utility>
+
+#include "gateway/http/message.hpp"
 
 namespace gw::http {
 
@@ -39,11 +42,13 @@ class SseChannel {
     void end();                    // no more events: flush what is queued, then close
     bool is_open() const;
     void on_close(std::function<void()> callback);
+    void reject(Response response);
 
     // Session side, on its strand.
     std::string take();   // all queued bytes
     bool ending() const;  // end() was called or the queue overflowed
     void closed();        // the stream is over; runs the on_close callback once
+    std::optional<Response> take_rejection();
 
   private:
     void wake();
@@ -54,6 +59,7 @@ class SseChannel {
     bool open_ = true;
     bool ending_ = false;
     std::function<void()> on_close_;
+    std::optional<Response> rejection_;
     std::weak_ptr<SseSink> sink_;
 };
 
@@ -74,6 +80,9 @@ class SseStream {
     // Runs once when the stream is over, on the connection's strand (or right away, here, if it already is).
     // Keep it short; it may capture this SseStream (the reference is dropped after the call).
     void on_close(std::function<void()> callback) const;
+    // Refuses the stream instead of starting it (401, 403, 503 ...): only during the handler call. The client gets
+    // `response` as an ordinary reply and no event stream; on_close callbacks run.
+    void reject(Response response) const;
 
   private:
     // Destroying the last producer handle ends the stream, so a forgotten stream does not stay open forever.

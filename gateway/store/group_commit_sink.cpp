@@ -98,6 +98,7 @@ void GroupCommitSink::commit(std::deque<Pending>& batch) {
     for (auto& p : batch) messages.push_back(std::move(p.message));
 
     std::optional<Result<std::vector<InboundAppend>>> outcome;
+    const auto started = std::chrono::steady_clock::now();
     try {
         outcome.emplace(store_.append_messages(messages));
     } catch (const std::exception& e) {
@@ -105,6 +106,7 @@ void GroupCommitSink::commit(std::deque<Pending>& batch) {
         outcome.emplace(make_error(ErrorCode::internal, fmt::format("message store failed: {}", e.what())));
     }
     const bool failed = !outcome->ok() || outcome->value().size() != batch.size();
+    if (options_.on_commit) options_.on_commit(batch.size(), std::chrono::steady_clock::now() - started, !failed);
     {
         std::lock_guard lock(mutex_);
         ++stats_.batches;

@@ -16,6 +16,7 @@
 //  - stop() (and the destructor) stops taking messages, commits everything already queued, then joins the writer.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +37,8 @@ struct GroupCommitSinkOptions {
     // duplicates or rejected messages): the hook that starts the pipeline (mapping -> order -> outbox). Keep it
     // short — post work elsewhere — since the next batch waits for it.
     std::function<void(std::int64_t message_id)> on_stored;
+    // Runs on the writer thread after each transaction (metrics: commit latency and batch size). Keep it cheap.
+    std::function<void(std::size_t messages, std::chrono::nanoseconds duration, bool ok)> on_commit;
 };
 
 class GroupCommitSink final : public ingest::MessageSink {

@@ -245,6 +245,7 @@ struct OrderQuery {
     std::string municipality;
     std::string external_ref;
     std::string vendor_order_ref;
+    std::string recipient_ref;  // the pseudonymous recipient reference in the canonical JSON (recipient.reference)
     std::optional<std::int64_t> message_id;
     std::optional<TimePoint> from;  // created_at
     std::optional<TimePoint> to;
@@ -288,12 +289,20 @@ struct DestinationStats {
     std::int64_t depth() const noexcept { return pending + in_flight; }
 };
 
+// How many orders of one vendor are in one state.
+struct OrderCount {
+    std::string vendor;
+    std::string state;
+    std::int64_t count = 0;
+};
+
 struct StoreStats {
     std::int64_t messages_received = 0;
     std::int64_t messages_processed = 0;
     std::int64_t messages_rejected = 0;
     std::int64_t messages_failed = 0;
     std::vector<DestinationStats> destinations;  // sorted by destination
+    std::vector<OrderCount> orders;              // sorted by vendor, state
 };
 
 struct PurgeResult {

@@ -664,6 +664,7 @@ Result<OrderDetail> SqliteStore::get_order_detail(std::string_view id) {
 }
 
 Result<Page<OrderRecord>> SqliteStore::find_orders(const OrderQuery& query) {
+    filter.equals("json_extract(canonical_json, '$.recipient.reference')", query.recipient_ref);
     Filter filter;
     filter.equals("state", query.state);
     filter.equals("vendor", query.vendor);
@@ -998,6 +999,15 @@ Result<StoreStats> SqliteStore::stats() {
             d.in_flight = s.int64(2);
             d.dead = s.int64(3);
             if (!s.is_null(4))
+    {
+        auto stmt = reader_.prepare(
+            "SELECT vendor, state, COUNT(*) FROM orders GROUP BY vendor, state ORDER BY vendor, state");
+        if (!stmt) return std::move(stmt).error();
+        auto rows = read_all<OrderCount>(
+            *stmt, [](const Statement& s) { return OrderCount{s.text(0), s.text(1), s.int64(2)}; });
+        if (!rows) return std::move(rows).error();
+        stats.orders = std::move(rows).value();
+    }
                 d.oldest_pending_age = std::chrono::milliseconds(std::max<std::int64_t>(0, now - s.int64(4)));
             return d;
         });

@@ -115,7 +115,8 @@ class Store : public InboundBatchWriter {
     // anything was purged; running it again purges nothing new.
     virtual Result<PurgeResult> purge_personal_data(std::chrono::days older_than) = 0;
 
-    // Counts for metrics: messages per state, outbox depth and oldest undelivered age per destination.
+    // Counts for metrics: messages per state, orders per vendor and state, outbox depth and oldest undelivered age
+    // per destination.
     virtual Result<StoreStats> stats() = 0;
 
     // ---- shadow mode (gateway/shadow) ----
