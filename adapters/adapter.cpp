@@ -21,6 +21,12 @@ std::string_view to_string(Outcome outcome) noexcept {
     return "unknown";
 }
 
+Result<std::vector<RenderedRequest>> Adapter::render(Operation op, const DeliveryRequest&) const {
+    return make_error(ErrorCode::unsupported,
+                      "adapter kind " + std::string(kind()) + " cannot render " + std::string(to_string(op)) +
+                          " without sending it");
+}
+
 std::string_view to_string(StatusMode mode) noexcept {
     switch (mode) {
         case StatusMode::webhook: return "webhook";

@@ -19,6 +19,7 @@
 #include <boost/json/value.hpp>
 
 #include "gateway/core/error.hpp"
+#include "gateway/core/result.hpp"
 #include "gateway/httpclient/options.hpp"
 
 namespace gw::adapters {
@@ -72,6 +73,15 @@ struct Capabilities {
     bool slots_required = false;     // an order needs a delivery slot reserved first
 };
 
+// One request an operation would send, rendered without sending it (Adapter::render, shadow mode). The body holds
+// personal data: never log or store it.
+struct RenderedRequest {
+    std::string step;    // "checkout", "add_line[2]"
+    std::string method;  // "POST"
+    std::string path;    // appended to the base URL, placeholders filled in
+    std::string body;    // the step mapping's output (JSON or XML text); empty when the step sends none
+};
+
 class Adapter {
 public:
     virtual ~Adapter() = default;
@@ -86,6 +96,12 @@ public:
 
     // Stops new work; operations in flight finish with their deadlines. Any thread.
     virtual void shutdown() = 0;
+
+    // Shadow mode: every request `op` would send for `request`, rendered through the vendor's templates and
+    // mappings with nothing sent (what only the grocer's answers would give, e.g. captured ids, gets a stand-in).
+    // invalid_value naming the step and the mapping's message when the order cannot be rendered; unsupported for
+    // kinds that cannot render without sending (the default). Thread-safe, no I/O.
+    virtual Result<std::vector<RenderedRequest>> render(Operation op, const DeliveryRequest& request) const;
 };
 
 // What a deployment decides about a vendor (gateway.yaml `vendors:`); the API itself is described by the folder.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "adapters/auth/factory.hpp"
+#include "adapters/http/dry_run.hpp"
 #include "adapters/http/operation_runner.hpp"
 
 namespace gw::adapters::http {
@@ -52,6 +53,10 @@ public:
         ++running_;
         lock.unlock();
         run->start();
+    }
+
+    Result<std::vector<RenderedRequest>> render(Operation op, const DeliveryRequest& request) const override {
+        return render_operation(*core_->config, core_->settings, op, request);
     }
 
     void shutdown() override {
