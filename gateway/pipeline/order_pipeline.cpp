@@ -15,6 +15,7 @@ namespace json = boost::json;
 struct OrderPipeline::Prepared {
     store::OrderWithDelivery order;
     std::string destination;
+    std::string shadow;  // the route's shadow vendor, or empty
 };
 
 namespace {
@@ -35,7 +36,21 @@ std::string text_at(const json::value& v, std::initializer_list<std::string_view
 }  // namespace
 
 OrderPipeline::OrderPipeline(store::Store& store, PipelineOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+    if (!options_.config) {
+        auto fixed = std::make_shared<PipelineConfig>();
+        fixed->channels = options_.channels;
+        fixed->router = options_.router;
+        fixed_config_ = std::move(fixed);
+    }
+}
+
+std::shared_ptr<const PipelineConfig> OrderPipeline::current_config() const {
+    if (options_.config) {
+        if (auto config = options_.config()) return config;
+    }
+    return fixed_config_ ? fixed_config_ : std::make_shared<const PipelineConfig>();
+}
 
 OrderPipeline::~OrderPipeline() { stop(); }
 
@@ -85,7 +100,14 @@ void OrderPipeline::run() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            const auto has_work = [this] { return stopping_ || !queue_.empty(); };
+            if (options_.sweep_every.count() <= 0) {
+                wake_.wait(lock, has_work);
+            } else if (!wake_.wait_for(lock, options_.sweep_every, has_work)) {
+                lock.unlock();
+                sweep();
+                continue;
+            }
             if (queue_.empty()) return;  // stopping, and everything queued is done
             batch.clear();
             while (!queue_.empty() && batch.size() < options_.max_batch) {
@@ -97,7 +119,7 @@ void OrderPipeline::run() {
     }
 }
 
-Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id) {
+Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id, const PipelineConfig& config) {
     auto message = store_.get_message(message_id);
     if (!message) return std::move(message).error();
     if (message->state != store::MessageState::received && message->state != store::MessageState::failed) {
@@ -105,8 +127,8 @@ Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id) 
                           fmt::format("message {} is {}, not waiting to become an order", message_id,
                                       store::to_string(message->state)));
     }
-    auto channel = options_.channels.find(message->channel);
-    if (channel == options_.channels.end()) {
+    auto channel = config.channels.find(message->channel);
+    if (channel == config.channels.end()) {
         return make_error(ErrorCode::not_found, fmt::format("no inbound mapping for channel '{}'", message->channel));
     }
     auto canonical = mapping::translate_hl7_to_care_order(*channel->second, message->raw);
@@ -118,8 +140,9 @@ Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id) 
     }
     const auto municipality = text_at(*canonical, {"municipality", "number"});
     const auto district = text_at(*canonical, {"municipality", "district"});
-    if (!options_.router) return make_error(ErrorCode::not_found, "no routes configured");
-    auto route = options_.router->choose(municipality, district, message->received_at);
+    if (!config.router) return make_error(ErrorCode::not_found, "no routes configured");
+    // The contract in force on the day the message arrived (Europe/Oslo): the order keeps this vendor for life.
+    auto route = config.router->choose(municipality, district, message->received_at);
     if (!route) return std::move(route).error();
 
     Prepared p;
@@ -133,6 +156,7 @@ Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id) 
     order.external_ref = text_at(*canonical, {"source", "placer_order_number"});
     order.state = "routed";
     p.destination = "vendor:" + route->vendor;
+    p.shadow = route->shadow;
     auto& delivery = p.order.first_delivery;
     delivery.destination = p.destination;
     delivery.order_id = order.id;
@@ -152,11 +176,19 @@ void OrderPipeline::fail(std::int64_t message_id, const Error& error) {
     ++stats_.failed;
 }
 
+void OrderPipeline::shadow(const PipelineConfig& config, const Prepared& prepared) {
+    if (prepared.shadow.empty() || !config.shadow) return;
+    const auto& order = prepared.order.order;
+    config.shadow(ShadowOrder{order.id, order.vendor, prepared.shadow, order.municipality, order.canonical_json});
+}
+
 void OrderPipeline::process_batch(const std::vector<std::int64_t>& ids) {
+    // One config for the whole batch, even if a reload swaps it meanwhile.
+    const auto config = current_config();
     std::vector<store::OrderWithDelivery> orders;
     std::vector<Prepared> prepared;
     for (const auto id : ids) {
-        auto p = prepare(id);
+        auto p = prepare(id, *config);
         if (!p) {
             fail(id, p.error());
             continue;
@@ -184,7 +216,9 @@ void OrderPipeline::process_batch(const std::vector<std::int64_t>& ids) {
         log::info("pipeline.order_created", {{"message_id", *order.message_id},
                                              {"order_id", order.id},
                                              {"vendor", order.vendor},
-                                             {"external_ref", order.external_ref}});
+                                             {"external_ref", order.external_ref},
+                                             {"config", config->generation}});
+        shadow(*config, prepared[i]);
     }
     {
         std::lock_guard lock(mutex_);
@@ -197,21 +231,36 @@ void OrderPipeline::process_batch(const std::vector<std::int64_t>& ids) {
 }
 
 Result<Processed> OrderPipeline::process(std::int64_t message_id) {
-    auto p = prepare(message_id);
+    const auto config = current_config();
+    auto p = prepare(message_id, *config);
     if (!p) {
         fail(message_id, p.error());
         return std::move(p).error();
     }
     auto outbox_id = store_.create_order(p->order.order, p->order.first_delivery);
     if (!outbox_id) return std::move(outbox_id).error();
+    shadow(*config, *p);
     if (options_.on_queued) options_.on_queued(p->destination);
     return Processed{message_id, p->order.order.id, p->order.order.vendor, p->destination, *outbox_id};
 }
 
-Result<std::size_t> OrderPipeline::recover() {
+void OrderPipeline::sweep() {
+    // Idle here, so nothing of ours is queued: a message still `received` this long after it arrived was left by
+    // another instance that died between its ACK and the order, or by a store failure. Another instance working on
+    // the same message at the same moment is harmless: a message becomes at most one order.
+    auto found = recover(options_.clock() - options_.sweep_older_than);
+    if (!found) {
+        log::warn("pipeline.sweep_failed", {{"error", found.error().to_string()}});
+    } else if (*found > 0) {
+        log::info("pipeline.swept", {{"messages", *found}});
+    }
+}
+
+Result<std::size_t> OrderPipeline::recover(std::optional<store::TimePoint> received_before) {
     std::size_t found = 0;
     store::MessageQuery query;
     query.state = store::MessageState::received;
+    query.to = received_before;
     query.page.limit = 500;
     std::vector<std::int64_t> ids;
     for (;;) {

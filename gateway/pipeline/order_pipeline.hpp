@@ -10,6 +10,7 @@
 // `failed` with the error, for inspection and replay. A message becomes at most one order (the store refuses a
 // second).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,7 +30,30 @@
 
 namespace gw::pipeline {
 
+// An order whose route names a shadow vendor, after it was committed (PipelineConfig::shadow).
+struct ShadowOrder {
+    std::string order_id;
+    std::string vendor;  // the vendor the order was routed to
+    std::string shadow;  // the route's shadow vendor
+    std::string municipality;
+    std::string canonical_json;
+};
+
+// What a config reload replaces, as one immutable value: each batch of messages is translated and routed with the
+// PipelineConfig current when the batch started, so a reload never splits a message between two configs.
+struct PipelineConfig {
+    // Inbound channel name (MLLP listener name) -> its mapping to canonical:care_order.
+    std::map<std::string, std::shared_ptr<const mapping::Mapping>, std::less<>> channels;
+    std::shared_ptr<const routing::Router> router;
+    // Called on the pipeline thread for each committed order whose route has a shadow vendor; must not block.
+    std::function<void(const ShadowOrder&)> shadow;
+    std::uint64_t generation = 0;  // which config (1 at start, +1 per reload), for logs
+};
+
 struct PipelineOptions {
+    // The current config, asked once per batch (reloadable). When unset, `channels` and `router` below are the
+    // config for the pipeline's whole life.
+    std::function<std::shared_ptr<const PipelineConfig>()> config;
     // Inbound channel name (MLLP listener name) -> its mapping to canonical:care_order.
     std::map<std::string, std::shared_ptr<const mapping::Mapping>, std::less<>> channels;
     std::shared_ptr<const routing::Router> router;
@@ -37,6 +62,12 @@ struct PipelineOptions {
     std::size_t queue_capacity = 100'000;  // beyond this ids are dropped here and recovered by recover()
     // Called (on the pipeline thread) after orders were created, with each destination that got new work.
     std::function<void(const std::string& destination)> on_queued;
+    // After sweep_every without work, messages still `received` that arrived more than sweep_older_than ago are
+    // processed: left by another gateway instance that died between its ACK and the order (several instances on
+    // one PostgreSQL store), or by a store failure here. A message normally becomes an order within milliseconds.
+    // 0 disables (then only start() recovers).
+    std::chrono::milliseconds sweep_every{5'000};
+    std::chrono::milliseconds sweep_older_than{10'000};
 };
 
 struct Processed {
@@ -66,8 +97,9 @@ public:
     // routing error. conflict when the message already became an order.
     Result<Processed> process(std::int64_t message_id);
 
-    // Every message still `received` is processed (oldest first). Returns how many were found.
-    Result<std::size_t> recover();
+    // Every message still `received` (that arrived before `received_before`, when set) is processed, oldest
+    // first. Returns how many were found.
+    Result<std::size_t> recover(std::optional<store::TimePoint> received_before = std::nullopt);
 
     struct Stats {
         std::uint64_t orders = 0;
@@ -78,13 +110,17 @@ public:
 
 private:
     struct Prepared;
-    Result<Prepared> prepare(std::int64_t message_id);
+    std::shared_ptr<const PipelineConfig> current_config() const;
+    Result<Prepared> prepare(std::int64_t message_id, const PipelineConfig& config);
     void run();
+    void sweep();
     void process_batch(const std::vector<std::int64_t>& ids);
+    void shadow(const PipelineConfig& config, const Prepared& prepared);
     void fail(std::int64_t message_id, const Error& error);
 
     store::Store& store_;
     PipelineOptions options_;
+    std::shared_ptr<const PipelineConfig> fixed_config_;  // from options_.channels/router when options_.config is unset
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::int64_t> queue_;
