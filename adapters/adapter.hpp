@@ -53,6 +53,9 @@ struct DeliveryOutcome {
     std::string state;
     std::vector<LineOutcome> lines;  // per line, when the grocer's answer tells (partial: the missing lines)
     std::string step;                // the step that decided the outcome ("checkout", "add_line[2]"), for the log
+    // The last answer's body as received, after success: the status operation's answer, which the poller
+    // (gateway/status) maps into an OrderEvent with the vendor's status mapping. Empty for other kinds.
+    std::string body;
 };
 
 struct DeliveryRequest {
@@ -60,6 +63,9 @@ struct DeliveryRequest {
     std::string idempotency_key;  // sent as Idempotency-Key on every call that creates something
     boost::json::value order;     // the canonical CareOrder JSON
     std::string vendor_order_ref; // cancel/status: the grocer's id from the submit
+    // Status reports (outbox kind status_report): the message to send exactly as stored (HL7 ER7, AppRec XML);
+    // `order` is then null. Kinds that render from `order` (http_json, http_xml) ignore it.
+    std::string payload;
     std::chrono::milliseconds timeout{60'000};  // the whole operation, all steps and auth calls included
 };
 

@@ -7,6 +7,7 @@
 
 #include "adapters/http/adapter_yaml.hpp"
 #include "adapters/http/http_adapter.hpp"
+#include "adapters/mllp/mllp_out_kind.hpp"
 #include "gateway/config/yaml_reader.hpp"
 
 namespace gw::adapters {
@@ -45,6 +46,7 @@ AdapterLoad create_http(boost::asio::io_context& io, const VendorSettings& setti
 constexpr Kind kKinds[] = {
     {"http_json", &check_http, &create_http},
     {"http_xml", &check_http, &create_http},
+    {"mllp_out", &mllp::check_mllp_out, &mllp::create_mllp_out},
 };
 
 // Reads only `kind:` of adapter.yaml, to pick the kind; the kind's own reader checks everything else.
@@ -90,6 +92,14 @@ std::vector<Error> check_adapter_folder(const VendorSettings& settings) {
     const Kind* kind = find_kind(settings, errors);
     if (!kind) return errors;
     return kind->check(settings);
+}
+
+AdapterLoad create_adapter_of_kind(boost::asio::io_context& io, std::string_view kind, const VendorSettings& settings) {
+    for (const auto& k : kKinds)
+        if (k.name == kind) return k.create(io, settings);
+    AdapterLoad out;
+    out.errors.push_back(make_error(ErrorCode::not_found, fmt::format("unknown adapter kind '{}'", kind)));
+    return out;
 }
 
 std::vector<std::string_view> adapter_kinds() {

@@ -23,6 +23,10 @@ struct AdapterLoad {
 // The io_context runs its network I/O and must outlive it.
 AdapterLoad create_adapter(boost::asio::io_context& io, const VendorSettings& settings);
 
+// For a destination without a vendor folder, whose kind the deployment implies: the care system's MLLP receiver
+// for status reports (kind mllp_out, everything from `settings`: base_url mllp://HOST:PORT, TLS, timeouts).
+AdapterLoad create_adapter_of_kind(boost::asio::io_context& io, std::string_view kind, const VendorSettings& settings);
+
 // Only checks the folder (gateway check / gateway test): same errors, no network objects.
 std::vector<Error> check_adapter_folder(const VendorSettings& settings);
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "adapters/auth/factory.hpp"
+#include "adapters/status/status_in_config.hpp"
 #include "gateway/config/yaml_reader.hpp"
 
 namespace gw::adapters::http {
@@ -67,7 +68,23 @@ public:
         } else {
             root.string("auth");  // marks it known for did-you-mean hints
         }
+        // Status coming back (webhooks, polls) is read by gateway/status; checked here with the rest of the folder.
+        // Secrets are checked when the gateway loads it with the deployment (status::load_status_in).
+        if (cfg_.capabilities.status != StatusMode::none) {
+            root.object("status_in", [&](ObjectReader& s) {
+                status::read_status_in(s, settings_, cfg_.capabilities.status, false, mapping_errors_);
+            }, true);
+        } else if (root.has("status_in")) {
+            root.error("status_in", ErrorCode::invalid_value, "status_in, but capabilities.status is none",
+                       "set capabilities.status to webhook or poll, or remove status_in");
+        } else {
+            root.string("status_in");
+        }
         root.named_objects("operations", [&](const std::string& name, ObjectReader& op) { operation(name, op); });
+        if (cfg_.capabilities.status == StatusMode::poll && !cfg_.operations.count(Operation::status))
+            root.error("capabilities", ErrorCode::invalid_value,
+                       "capabilities.status is poll but there is no status operation",
+                       "operations: {status: {steps: [{method: GET, path: /orders/{{vendor_order_ref}}}]}}");
         if (!root.has("operations"))
             root.error_here(ErrorCode::missing_required, "missing required key 'operations'",
                             "an adapter needs at least operations: {submit: {steps: [...]}}");

@@ -240,8 +240,10 @@ void OperationRun::on_response(Result<httpclient::HttpResponse> response) {
         }
     }
     if (s.for_each_line) sent_[s.name].emplace_back(line_number_of(current_line(), line_), last_body_);
-    if (step_ + 1 == operation_.steps.size() && (!s.for_each_line || line_ + 1 >= line_count_))
+    if (step_ + 1 == operation_.steps.size() && (!s.for_each_line || line_ + 1 >= line_count_)) {
         final_body_ = std::move(body);
+        if (operation_.operation == Operation::status) final_text_ = r.body;  // the poller maps it
+    }
     advance();
 }
 
@@ -303,6 +305,7 @@ void OperationRun::succeed() {
         o.vendor_order_ref = request_.vendor_order_ref;
     }
     if (operation_.outcome.partial) check_partial(o);
+    o.body = std::move(final_text_);
     finish(std::move(o));
 }
 

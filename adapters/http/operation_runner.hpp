@@ -79,6 +79,7 @@ private:
     std::map<std::string, std::vector<std::pair<int, std::string>>> sent_;
     std::string last_body_;           // the body of the request in flight
     ResponseBody final_body_;         // the last step's answer
+    std::string final_text_;          // ... as received (status operation only: DeliveryOutcome::body)
     // The deadline holds even while an auth scheme fetches a token on its own timeout: this timer finishes the run
     // (retryable), and whatever answers later is ignored. `mutex_` guards only what the timer's handler touches.
     boost::asio::strand<boost::asio::io_context::executor_type> timer_strand_;  // every use of the timer
