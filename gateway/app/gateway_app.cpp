@@ -7,6 +7,7 @@
 
 #include "adapters/registry.hpp"
 #include "gateway/app/hl7_frame_handler.hpp"
+#include "gateway/app/ops_wiring.hpp"
 #include "gateway/app/vendor_settings.hpp"
 #include "gateway/delivery/engine.hpp"
 #include "gateway/pipeline/order_pipeline.hpp"
@@ -29,6 +30,10 @@ struct GatewayApp::Impl {
     std::vector<std::shared_ptr<adapters::Adapter>> adapters;
     std::unique_ptr<delivery::DeliveryEngine> engine;
     std::unique_ptr<pipeline::OrderPipeline> pipeline;
+    ChannelMappings channel_mappings;
+    // After the store (destroyed before it) and before the engine and pipeline its hooks read (stopped first).
+    std::unique_ptr<ops::OpsService> ops;
+    std::atomic<bool> last_commit_ok{true};
     http::HealthRegistry health;
     std::unique_ptr<http::HttpServer> http;
     std::vector<std::shared_ptr<mllp::MllpListener>> listeners;
@@ -103,6 +108,7 @@ GatewayApp::~GatewayApp() {
     for (auto& l : impl_->listeners) l->stop(std::chrono::milliseconds(0));
     impl_->listeners.clear();
     impl_->http.reset();
+    if (impl_->ops) impl_->ops->stop();
     if (impl_->sink) impl_->sink->stop();
     if (impl_->pipeline) impl_->pipeline->stop();
     impl_->engine.reset();  // joins its thread; deliveries still running stay leased and are retried after restart
@@ -124,8 +130,19 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
         impl->adapters.push_back(loaded.adapter);
         destinations.push_back(destination_spec(v, loaded.adapter));
     }
+    // Metrics and the admin API first: the engine, the sink and the listeners report to them.
+    auto ops = ops::OpsService::create(*impl->store,
+                                       make_ops_hooks(impl->engine, impl->pipeline, impl->config, impl->channel_mappings),
+                                       ops_options(impl->config));
+    if (!ops) return std::move(ops).error();
+    impl->ops = std::move(ops).value();
+    auto& metrics = impl->ops->metrics();
+
     delivery::EngineOptions engine_options;
     engine_options.owner = impl->config.gateway.instance_id;
+    engine_options.on_attempt = [&metrics](const delivery::AttemptObservation& a) {
+        metrics.delivery_attempt(a.vendor, a.outcome, std::chrono::duration<double>(a.duration).count());
+    };
     impl->engine = std::make_unique<delivery::DeliveryEngine>(io, *impl->store, engine_options, std::move(destinations));
 
     // The pipeline: each MLLP channel's inbound mapping, the routes, and a wake-up for the engine.
@@ -134,6 +151,7 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
         auto loaded = mapping::load_mapping(section.mapping);
         if (!loaded.mapping) return first_of(std::move(loaded.errors), "mapping " + section.mapping);
         pipeline_options.channels.emplace(section.name, loaded.mapping);
+        impl->channel_mappings.emplace(section.name, loaded.mapping);
     }
     pipeline_options.router = std::make_shared<routing::Router>(impl->config.routes);
     pipeline_options.on_queued = [engine = impl->engine.get()](const std::string& d) { engine->wake(d); };
@@ -143,11 +161,19 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
     sink_options.queue_capacity = static_cast<std::size_t>(impl->config.store.queue_capacity);
     sink_options.max_batch = static_cast<std::size_t>(impl->config.store.max_batch);
     sink_options.on_stored = [pipe = impl->pipeline.get()](std::int64_t id) { pipe->submit(id); };
+    sink_options.on_commit = [&metrics, ok = &impl->last_commit_ok](std::size_t n, std::chrono::nanoseconds d,
+                                                                    bool committed) {
+        metrics.store_commit(n, std::chrono::duration<double>(d).count(), committed);
+        ok->store(committed);
+    };
     impl->sink = std::make_unique<store::GroupCommitSink>(*impl->store, sink_options);
 
     auto* raw = impl.get();
     impl->health.add("store", [raw]() -> Result<void> {
         if (!raw->sink->has_capacity()) return make_error(ErrorCode::unavailable, "store queue is full");
+        if (!raw->last_commit_ok.load()) {
+            return make_error(ErrorCode::unavailable, "the last commit to the store failed (see the log)");
+        }
         return {};
     });
     impl->health.add("listeners", [raw]() -> Result<void> {
@@ -164,12 +190,15 @@ Result<void> GatewayApp::start() {
     impl.pipeline->start();
     if (impl.config.http.enabled) {
         http::Router router;
+        impl.ops->add_health_checks(impl.health);
+        impl.ops->mount(router);
         impl.health.mount(router);
         impl.http = std::make_unique<http::HttpServer>(impl.io, http_options(impl.config.http), std::move(router));
         if (auto r = impl.http->start(); !r) return r;
     }
     for (const auto& section : impl.config.mllp) {
-        auto handler = std::make_shared<Hl7FrameHandler>(intake_config(section), *impl.sink);
+        auto handler = std::make_shared<Hl7FrameHandler>(intake_config(section), *impl.sink,
+                                                         impl.ops->metrics().channel(section.name));
         auto listener = mllp::MllpListener::create(impl.io, listener_options(section), handler);
         if (!listener) {
             stop();
@@ -178,6 +207,7 @@ Result<void> GatewayApp::start() {
         (*listener)->start();
         impl.listeners.push_back(std::move(listener).value());
     }
+    impl.ops->start();
     impl.started = true;
     return {};
 }
@@ -192,6 +222,7 @@ void GatewayApp::stop(std::function<void()> done) {
     auto remaining = std::make_shared<std::atomic<std::size_t>>(impl.listeners.size() + (impl.http ? 1 : 0) + 1);
     auto finish = [this, remaining, done = std::move(done)]() mutable {
         if (remaining->fetch_sub(1) != 1) return;
+        impl_->ops->stop();       // live streams closed, admin calls in flight answered
         impl_->sink->stop();      // every acknowledged message is committed
         impl_->pipeline->stop();  // and turned into an order (or left `received` for the next start)
         impl_->engine->stop(impl_->config.gateway.shutdown_grace, [done] {

@@ -232,6 +232,12 @@ void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opti
     });
     root.object("admin", [&](ObjectReader& r) {
         cfg.admin.tokens_file = r.file_path("tokens_file", false, options.check_files).value_or("");
+        cfg.admin.dashboard = r.boolean_or("dashboard", cfg.admin.dashboard);
+        cfg.admin.max_page_size = static_cast<int>(r.integer_or("max_page_size", cfg.admin.max_page_size, 1, 1000));
+        cfg.admin.stream_interval = r.duration_or("stream_interval", cfg.admin.stream_interval);
+        cfg.admin.max_stream_clients =
+            static_cast<int>(r.integer_or("max_stream_clients", cfg.admin.max_stream_clients, 1, 1000));
+        cfg.admin.outbox_stuck_after = r.duration_or("outbox_stuck_after", cfg.admin.outbox_stuck_after);
     });
     read_vendors(root, cfg, options);
     read_routes(root, cfg);

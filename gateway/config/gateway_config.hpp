@@ -124,8 +124,14 @@ struct RetentionSection {
     milliseconds run_every{3'600'000};
 };
 
+// The admin API, dashboard and /metrics (gateway/ops).
 struct AdminSection {
-    std::string tokens_file;  // bearer tokens (hashed) with roles
+    std::string tokens_file;                // bearer tokens (SHA-256 hashes) with roles; empty: the API refuses all
+    bool dashboard = true;                  // serve the live dashboard under /dashboard/
+    int max_page_size = 200;                // search results per page; larger requests are capped
+    milliseconds stream_interval{1'000};    // how often the live feed pushes a snapshot
+    int max_stream_clients = 32;            // open live streams at once
+    milliseconds outbox_stuck_after{30LL * 60 * 1000};  // /readyz fails when an unpaused outbox waits longer
 };
 
 struct GatewayConfig {

@@ -658,12 +658,57 @@ Response AdminApi::list_routes(const Call& call) {
 }
 
 Response AdminApi::shadow(const Call& call) {
-    QueryParams q(call.request.query, {});
+    QueryParams q(call.request.query, {"vendor", "outcome", "from", "to", "limit", "cursor"});
+    store::ShadowQuery query;
+    query.vendor = q.text("vendor");
+    const auto outcome = q.text("outcome", 32);
+    query.from = q.time("from");
+    query.to = q.time("to");
+    query.page = q.page(options_.default_page_size, options_.max_page_size);
     if (q.error()) return problem(*q.error(), call.request);
-    if (!hooks_.shadow) {
-        return ok(json::object{{"available", false}, {"detail", "shadow mode is not available in this build"}});
+    if (!outcome.empty()) {
+        query.outcome = store::parse_shadow_outcome(outcome);
+        if (!query.outcome) {
+            return problem(Status::bad_request, fmt::format("unknown shadow outcome '{}'", outcome), call.request);
+        }
     }
-    return ok(json::object{{"available", true}, {"results", hooks_.shadow()}});
+    auto counts = store_.shadow_counts(query.from);
+    if (!counts) {
+        if (counts.error().code == ErrorCode::unsupported) {
+            return ok(json::object{{"available", false}, {"detail", counts.error().message}});
+        }
+        return problem(counts.error(), call.request);
+    }
+    auto page = store_.find_shadow_results(query);
+    if (!page) return problem(page.error(), call.request);
+    json::array count_list;
+    for (const auto& c : *counts) {
+        count_list.push_back(json::object{{"vendor", c.vendor},
+                                          {"outcome", to_string(c.outcome)},
+                                          {"count", c.count},
+                                          {"last_at", format_time(c.last_at)}});
+    }
+    json::array items;
+    for (const auto& r : page->items) {
+        items.push_back(json::object{
+            {"id", r.id},
+            {"order_id", r.order_id},
+            {"vendor", r.vendor},
+            {"route_vendor", r.route_vendor},
+            {"municipality", r.municipality},
+            {"outcome", to_string(r.outcome)},
+            {"sent", r.sent},
+            {"http_status", r.http_status ? json::value(*r.http_status) : json::value(nullptr)},
+            // Mapping errors quote input values, which may be personal data.
+            {"detail", mask_quoted(r.detail)},
+            {"recorded_at", format_time(r.recorded_at)},
+        });
+    }
+    return ok(json::object{{"available", true},
+                           {"counts", std::move(count_list)},
+                           {"items", std::move(items)},
+                           {"next_cursor", cursor_json(page->next_cursor)},
+                           {"limit", query.page.limit}});
 }
 
 Response AdminApi::scorecard(const Call& call) {

@@ -69,9 +69,6 @@ GatewayMetrics::GatewayMetrics(Registry& registry)
       store_commits(registry.counter("gateway_store_commits_total", "Inbound group-commit transactions by result",
                                      {"result"})),
       reloads(registry.counter("gateway_config_reloads_total", "Configuration reloads by result", {"result"})),
-      shadow_outcomes(registry.counter("gateway_shadow_outcomes_total",
-                                       "Shadow-mode runs of a candidate vendor's mappings by outcome",
-                                       {"vendor", "outcome"})),
       admin_requests(registry.counter("gateway_admin_requests_total", "Admin API requests by status class",
                                       {"status"})),
       registry_(registry),
@@ -104,10 +101,6 @@ void GatewayMetrics::store_commit(std::size_t messages, double seconds, bool ok)
 }
 
 void GatewayMetrics::config_reload(bool applied) { reloads.with({applied ? "applied" : "refused"}).inc(); }
-
-void GatewayMetrics::shadow_outcome(std::string_view vendor, std::string_view outcome) {
-    shadow_outcomes.with({vendor, outcome}).inc();
-}
 
 void GatewayMetrics::admin_request(unsigned status) {
     static constexpr std::string_view classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};

@@ -1,6 +1,6 @@
 #pragma once
 // The gateway's own metric families: what is counted as it happens (messages in, acknowledgements, delivery
-// attempts and their latency, store commits, reloads, shadow outcomes). Values other components already keep
+// attempts and their latency, store commits, reloads). Values other components already keep
 // (store counts, outbox depth, engine status) are read at scrape time by OpsService's collector instead, so the
 // data path carries no extra bookkeeping.
 //
@@ -14,7 +14,6 @@
 //   gateway_store_commit_batch_messages                      histogram
 //   gateway_store_commits_total{result}                      ok | failed
 //   gateway_config_reloads_total{result}                     applied | refused
-//   gateway_shadow_outcomes_total{vendor,outcome}            whatever the shadow runner reports (match, differs, error)
 //   gateway_admin_requests_total{status}                     admin API answers by status class (2xx, 4xx, ...)
 
 #include <string_view>
@@ -51,7 +50,6 @@ class GatewayMetrics {
     void delivery_attempt(std::string_view vendor, std::string_view outcome, double seconds);
     void store_commit(std::size_t messages, double seconds, bool ok);
     void config_reload(bool applied);
-    void shadow_outcome(std::string_view vendor, std::string_view outcome);
     void admin_request(unsigned status);
 
     CounterFamily& messages_received;
@@ -63,7 +61,6 @@ class GatewayMetrics {
     HistogramFamily& store_commit_batch;
     CounterFamily& store_commits;
     CounterFamily& reloads;
-    CounterFamily& shadow_outcomes;
     CounterFamily& admin_requests;
 
   private:

@@ -128,10 +128,11 @@ std::string mask_segment(std::string_view segment, const Delimiters& d) {
     for (std::size_t i = 0; i <= segment.size(); ++i) {
         if (i < segment.size() && segment[i] != d.field) continue;
         const auto value = segment.substr(start, i - start);
-        if (field_allowed(name, field)) {
+        const bool ids_only = keeps_first_component_only(name, field);
+        if (field_allowed(name, field) && !ids_only) {
             out += value;
         } else {
-            out += mask_field(value, d, keeps_first_component_only(name, field));
+            out += mask_field(value, d, ids_only);
         }
         if (i < segment.size()) out += d.field;
         ++field;

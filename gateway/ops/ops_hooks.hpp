@@ -50,15 +50,14 @@ struct OpsHooks {
     std::function<PipelineStatus()> pipeline;
     std::function<std::optional<std::int64_t>()> store_size_bytes;  // database size on disk, if known
     std::function<std::vector<config::RouteSection>()> routes;     // the routes in effect (after reloads)
-    // Shadow-mode results (a vendor's mappings run on every order without sending): any JSON the shadow runner
-    // keeps, shown as is. Empty hook: no shadow mode in this build.
-    std::function<boost::json::value()> shadow;
+    // (Shadow-mode results need no hook: the shadow runner records them in the store, where ops reads them.)
 
     // ---- acting (every call is audited by the API before it is made) ----
     std::function<Result<void>(std::string_view vendor, std::string_view actor)> pause;
     std::function<Result<void>(std::string_view vendor, std::string_view actor)> resume;
     // Requeued dead letters are due now: tell the engine to look instead of waiting for its next poll.
     std::function<void(std::string_view destination)> wake;
+    // Also records gateway_config_reloads_total (GatewayMetrics::config_reload): reloads come from SIGHUP too.
     std::function<Result<ReloadOutcome>(std::string_view actor)> reload;
     // Re-runs a stored inbound message (failed or rejected after a mapping fix) through the pipeline; returns the
     // order id it became.

@@ -158,6 +158,13 @@ void OpsService::collect(Scrape& s) {
         s.counter("gateway_pipeline_failures_total", "Inbound messages that failed mapping or routing", {},
                   static_cast<double>(p.failed));
     }
+    if (auto shadow = store_.shadow_counts(std::nullopt)) {
+        for (const auto& c : *shadow) {
+            s.gauge("gateway_shadow_results", "Shadow-mode results recorded per candidate vendor and outcome",
+                    {{"vendor", c.vendor}, {"outcome", std::string(to_string(c.outcome))}},
+                    static_cast<double>(c.count));
+        }
+    }
     s.gauge("gateway_live_stream_clients", "Dashboard live streams open", {}, static_cast<double>(feed_.clients()));
 }
 
