@@ -10,6 +10,8 @@
 
 #include "gateway/http/problem.hpp"
 #include "gateway/log/log.hpp"
+#include "gateway/model/json.hpp"
+#include "gateway/model/order_event.hpp"
 #include "gateway/model/order_state.hpp"
 #include "gateway/ops/masking.hpp"
 #include "gateway/ops/query_params.hpp"
@@ -106,7 +108,9 @@ Result<std::int64_t> path_id(const http::Request& request, std::string_view name
 
 // Personal values in a mapping trace: the output fields that masking covers in the canonical order.
 bool personal_output(std::string_view field) {
-    if (field.starts_with("recipient.") && field != "recipient.reference") return true;
+    if (field.starts_with("recipient.") && field != "recipient.reference" && field != "recipient.address.country") {
+        return true;
+    }
     return field == "delivery.instructions" || field == "ordered_by.name" || field.ends_with(".note");
 }
 
@@ -803,6 +807,7 @@ Response AdminApi::requeue(const Call& call, const std::vector<std::int64_t>& id
         return problem(Status::service_unavailable, "the audit log could not be written; nothing was done",
                        call.request);
     }
+    reopen_orders(call, ids, reason);
     // requeue_dead writes one audit entry per item as well (actor and item), in its own transaction.
     auto requeued = store_.requeue_dead(ids, call.who.name);
     if (!requeued) return problem(requeued.error(), call.request);
@@ -815,6 +820,46 @@ Response AdminApi::requeue(const Call& call, const std::vector<std::int64_t>& id
         return problem(Status::conflict, "none of the given ids is a dead letter (already replayed?)", call.request);
     }
     return ok(json::object{{"requested", ids.size()}, {"requeued", *requeued}});
+}
+
+void AdminApi::reopen_orders(const Call& call, const std::vector<std::int64_t>& ids, const std::string& reason) {
+    // The dead letters among `ids` (usually few: page through them until every id is found).
+    std::set<std::int64_t> wanted(ids.begin(), ids.end());
+    std::vector<store::OutboxItem> items;
+    store::OutboxQuery query;
+    query.state = store::OutboxState::dead;
+    query.page.limit = 1000;
+    for (int pages = 0; pages < 50 && !wanted.empty(); ++pages) {
+        auto page = store_.find_outbox(query);
+        if (!page) return;
+        for (auto& item : page->items) {
+            if (wanted.erase(item.id)) items.push_back(std::move(item));
+        }
+        if (!page->next_cursor) break;
+        query.page.cursor = page->next_cursor;
+    }
+    for (const auto& item : items) {
+        if (!item.order_id || item.kind != store::OutboxKind::submit) continue;
+        auto order = store_.get_order(*item.order_id);
+        if (!order || (order->state != "failed" && order->state != "rejected")) continue;
+        // Before the requeue, so the delivery's outcome finds the order open: after it, a fast delivery could be
+        // filed against the final state and be lost for the order's state.
+        model::OrderEvent event;
+        event.order_id = order->id;
+        event.vendor = order->vendor;
+        event.state = model::OrderState::routed;
+        event.occurred_at = model::utc_timestamp(std::chrono::system_clock::now());
+        event.reason = fmt::format("dead letter {} replayed by {}: {}", item.id, call.who.name, reason);
+        store::NewOrderEvent e;
+        e.order_id = order->id;
+        e.vendor = order->vendor;
+        e.state = "routed";
+        e.json = model::to_json_string(event);
+        // No transition rule: an operator's replay deliberately reopens a final state.
+        if (auto r = store_.append_order_event(e, std::nullopt); !r) {
+            log::warn("ops.reopen_failed", {{"order_id", order->id}, {"error", r.error().to_string()}});
+        }
+    }
 }
 
 Response AdminApi::replay_dead_letters(const Call& call) {

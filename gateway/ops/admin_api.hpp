@@ -7,6 +7,10 @@
 // `unmask=true&reason=...`; every unmasked view is written to the audit log with that reason before the data is
 // returned. Acting (replay, pause/resume, reload) needs operator and a JSON body with a "reason"; the call is
 // audited (who, what, target, reason) before it is carried out. Errors are RFC 9457 problem bodies.
+//
+// Replaying a dead-lettered submission reopens its order: the dead letter had moved it to failed or rejected, final
+// states that no delivery outcome may leave, so the replay first records an operator event moving it back to
+// routed (with who and why); the delivery's outcome then moves it forward as usual.
 
 #include <chrono>
 #include <cstddef>
@@ -77,6 +81,8 @@ class AdminApi {
     bool audit(const Call& call, std::string action, std::string target, const std::string& reason,
                std::string outcome = {});
     http::Response requeue(const Call& call, const std::vector<std::int64_t>& ids, const std::string& reason);
+    // Orders whose dead-lettered submission is replayed go back from failed/rejected to routed (see the .cpp).
+    void reopen_orders(const Call& call, const std::vector<std::int64_t>& ids, const std::string& reason);
 
     store::Store& store_;
     const OpsHooks& hooks_;

@@ -29,7 +29,7 @@ namespace gw::ops {
 
 struct LiveFeedOptions {
     std::chrono::milliseconds interval{1'000};
-    std::chrono::milliseconds stats_interval{5'000};
+    std::chrono::milliseconds stats_interval{2'000};
     std::chrono::milliseconds window{60'000};  // rates and percentiles are over this much history
     std::size_t max_clients = 32;
 };

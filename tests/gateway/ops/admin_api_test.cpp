@@ -183,7 +183,12 @@ class AdminApiTest : public ::testing::Test {
         store::AttemptReport attempt;
         attempt.http_status = 400;
         attempt.error = "HTTP 400: bad address";
-        ASSERT_TRUE(store_->dead_letter(dead_id_, "test", attempt));
+        store::NewOrderEvent rejected;
+        rejected.order_id = "GW-A";
+        rejected.vendor = "oda-web";
+        rejected.state = "rejected";
+        rejected.json = R"({"order_id":"GW-A","vendor":"oda-web","state":"rejected","lines":[]})";
+        ASSERT_TRUE(store_->dead_letter_with_event(dead_id_, "test", attempt, rejected, std::nullopt));
     }
 
     http::ClientResponse call(http::Verb method, const std::string& target, const std::string& token = {},
@@ -398,6 +403,11 @@ TEST_F(AdminApiTest, DeadLettersAreListedAndReplayedWithAudit) {
     auto pending = store_->find_outbox({"vendor:oda-web", store::OutboxState::pending, "GW-A", {}});
     ASSERT_TRUE(pending);
     EXPECT_EQ(pending->items.size(), 1u);
+    // The rejected order is open again, so the replayed delivery's outcome can move it on.
+    auto reopened = store_->get_order_detail("GW-A");
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->order.state, "routed");
+    EXPECT_NE(reopened->events.back().json.find("replayed by otto: address fixed by the care team"), std::string::npos);
     {
         std::lock_guard lock(calls_.mutex);
         EXPECT_NE(std::find(calls_.woken.begin(), calls_.woken.end(), "vendor:oda-web"), calls_.woken.end());
@@ -455,7 +465,8 @@ TEST_F(AdminApiTest, MetricsAreValidExpositionWithStoreAndVendorState) {
     ASSERT_TRUE(parsed.ok()) << parsed.error << "\n" << r.body;
     const auto& f = parsed.families;
     EXPECT_EQ(f.at("gateway_orders").value({{"vendor", "oda-web"}, {"state", "failed"}}), std::nullopt);
-    EXPECT_EQ(f.at("gateway_orders").value({{"vendor", "oda-web"}, {"state", "received"}}), 2);
+    EXPECT_EQ(f.at("gateway_orders").value({{"vendor", "oda-web"}, {"state", "received"}}), 1);
+    EXPECT_EQ(f.at("gateway_orders").value({{"vendor", "oda-web"}, {"state", "rejected"}}), 1);
     EXPECT_EQ(f.at("gateway_orders").value({{"vendor", "peppol-bis"}, {"state", "received"}}), 1);
     EXPECT_EQ(f.at("gateway_dead_letters").value({{"destination", "vendor:oda-web"}}), 1);
     EXPECT_EQ(f.at("gateway_outbox_depth").value({{"destination", "vendor:oda-web"}}), 1);
