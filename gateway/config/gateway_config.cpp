@@ -53,6 +53,41 @@ void read_delivery(ObjectReader& r, DeliveryPolicy& d) {
     });
 }
 
+// mllp[].status_out: where the channel's status reports go (ORS^O06 over outbound MLLP).
+void read_status_out(ObjectReader& r, const std::string& channel, GatewayConfig& cfg, const LoadOptions& options) {
+    if (!r.has("status_out")) {
+        r.string("status_out");  // known, for did-you-mean hints
+        return;
+    }
+    StatusOutSection out;
+    out.channel = channel;
+    out.delivery.concurrency = 1;    // one connection: reports arrive in the order they were queued
+    out.delivery.max_attempts = 50;  // the care system being down for a while is normal; max_age bounds it
+    bool enabled = true;
+    r.object("status_out", [&](ObjectReader& s) {
+        enabled = s.boolean_or("enabled", true);
+        out.host = s.string("host", true).value_or("");
+        if (auto port = s.integer("port", 1, 65535, true)) out.port = static_cast<std::uint16_t>(*port);
+        s.object("tls", [&](ObjectReader& t) {
+            out.tls = t.boolean_or("enabled", false);
+            out.tls_options.ca_file = t.file_path("ca_file", false, out.tls && options.check_files).value_or("");
+            out.tls_options.cert_file = t.file_path("cert_file", false, out.tls && options.check_files).value_or("");
+            out.tls_options.key_file =
+                t.file_path("key_file", !out.tls_options.cert_file.empty(), out.tls && options.check_files)
+                    .value_or("");
+        });
+        out.connect_timeout = s.duration_or("connect_timeout", out.connect_timeout);
+        out.ack_timeout = s.duration_or("ack_timeout", out.ack_timeout);
+        out.idle_timeout = s.duration_or("idle_timeout", out.idle_timeout);
+        out.receiving_application = s.string_or("receiving_application", "");
+        out.receiving_facility = s.string_or("receiving_facility", "");
+        out.mapping = s.file_path("mapping", false, options.check_files).value_or(out.mapping);
+        // Each step's timeout is capped by what is left of delivery.operation_timeout.
+        read_delivery(s, out.delivery);
+    });
+    if (enabled) cfg.status_out.push_back(std::move(out));
+}
+
 bool is_date(std::string_view s) {
     if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
     for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
@@ -212,6 +247,7 @@ void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opti
             m.sending_facility = a.string_or("sending_facility", m.sending_facility);
         });
         m.mapping = r.file_path("mapping", false, options.check_files).value_or(m.mapping);
+        read_status_out(r, m.name, cfg, options);
         for (const auto& other : cfg.mllp) {
             if (other.name == m.name) {
                 r.error("name", ErrorCode::conflict, fmt::format("MLLP listener name '{}' is used twice", m.name));
