@@ -83,6 +83,24 @@ struct DeliveryPolicy {
     milliseconds breaker_open_for{30'000};
 };
 
+// Where one MLLP channel's status reports go back: ORS^O06 over an outbound MLLP connection (adapter kind
+// mllp_out), with its own outbox destination "mllp:CHANNEL", retries and ACK checking.
+struct StatusOutSection {
+    std::string channel;                 // the MLLP listener it belongs to (YAML: mllp[].status_out)
+    std::string host;
+    std::uint16_t port = 0;
+    bool tls = false;                    // tls.enabled: mllps
+    tls::ClientTlsOptions tls_options;   // CA to verify the care system; client certificate for mTLS
+    milliseconds connect_timeout{10'000};
+    milliseconds ack_timeout{30'000};    // writing one report and receiving its ACK
+    milliseconds idle_timeout{60'000};   // an unused connection is closed after this
+    std::string receiving_application;   // MSH-5 of the reports; empty: the order's sender (its MSH-3)
+    std::string receiving_facility;      // MSH-6; empty: the order's MSH-4
+    // canonical:order_event -> hl7 mapping that renders the reports.
+    std::string mapping = "mappings/outbound/ors-o06.yaml";
+    DeliveryPolicy delivery;             // retries and limits (concurrency 1 keeps reports in order)
+};
+
 struct VendorSection {
     std::string name;
     bool enabled = true;
@@ -140,6 +158,7 @@ struct GatewayConfig {
     LoggingSection logging;
     HttpSection http;
     std::vector<MllpListenerSection> mllp;
+    std::vector<StatusOutSection> status_out;  // one per MLLP listener with `status_out:` (and not enabled: false)
     StoreSection store;
     AdminSection admin;
     std::vector<VendorSection> vendors;

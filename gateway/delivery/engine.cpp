@@ -143,8 +143,12 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
         request.idempotency_key = item.idempotency_key;
         request.timeout = d.spec.operation_timeout;
         boost::system::error_code ec;
-        request.order = boost::json::parse(item.payload, ec);
-        if (ec) {
+        if (item.kind == store::OutboxKind::status_report) {
+            request.payload = item.payload;  // the rendered report (HL7, AppRec XML), sent as stored
+        } else {
+            request.order = boost::json::parse(item.payload, ec);
+        }
+        if (ec || (item.kind == store::OutboxKind::status_report && item.payload.empty())) {
             adapters::DeliveryOutcome bad;
             bad.outcome = adapters::Outcome::permanent;
             bad.error = item.payload.empty() ? "the delivery's payload was removed by retention"
@@ -172,6 +176,12 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
                             });
     }
 
+    // The care system's status report for an event the engine files, if it wants one (gateway/status).
+    std::optional<store::NewOutboxItem> report_for(const store::NewOrderEvent& event) const {
+        if (!options.report_for) return std::nullopt;
+        return options.report_for(event);
+    }
+
     // Files one outcome: the outbox item and the order's new state in one transaction.
     void file(Destination& d, const store::OutboxItem& item, const adapters::DeliveryOutcome& outcome,
               std::chrono::steady_clock::time_point started_steady, store::TimePoint started) {
@@ -193,8 +203,11 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
         switch (decision.action) {
             case Action::complete: {
                 if (about_order) {
-                    auto event = delivered_event(*item.order_id, d.spec.vendor, item.kind, outcome, now);
-                    auto r = store.complete_with_event(item.id, options.owner, attempt, event, std::nullopt);
+                    // A vendor that never reports status has nothing more to say once it took the order.
+                    const bool reports_status = d.spec.adapter->capabilities().status != adapters::StatusMode::none;
+                    auto event =
+                        delivered_event(*item.order_id, d.spec.vendor, item.kind, outcome, now, reports_status);
+                    auto r = store.complete_with_event(item.id, options.owner, attempt, event, report_for(event));
                     if (!r) filed = std::move(r).error();
                 } else {
                     filed = store.complete(item.id, options.owner, attempt);
@@ -209,10 +222,13 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
             case Action::dead: {
                 if (about_order && item.kind == store::OutboxKind::submit) {
                     auto event = failed_event(*item.order_id, d.spec.vendor, outcome, decision.reason, now);
-                    auto r = store.dead_letter_with_event(item.id, options.owner, attempt, event, std::nullopt);
+                    auto r = store.dead_letter_with_event(item.id, options.owner, attempt, event, report_for(event));
                     if (!r) filed = std::move(r).error();
                 } else {
                     filed = store.dead_letter(item.id, options.owner, attempt);
+                    if (filed && item.kind == store::OutboxKind::cancel && options.on_cancel_refused) {
+                        options.on_cancel_refused(item, decision.reason);
+                    }
                 }
                 d.dead.fetch_add(1);
                 break;

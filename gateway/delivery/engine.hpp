@@ -64,6 +64,12 @@ struct EngineOptions {
     std::uint64_t seed = 0;  // jitter; 0 = from the random device
     // Called on the engine thread after every attempt is filed (metrics); keep it cheap.
     std::function<void(const AttemptObservation&)> on_attempt;
+    // Status back to the care system (gateway/status). For each order event the engine files (submitted,
+    // accepted, handed_over, rejected, failed, cancelled ...): the report to enqueue with it, in the same
+    // transaction, when the order's state changes; nullopt for none. Engine thread.
+    std::function<std::optional<store::NewOutboxItem>(const store::NewOrderEvent& event)> report_for;
+    // A cancel the grocer refused for good (the item became a dead letter), to answer the care system. Engine thread.
+    std::function<void(const store::OutboxItem& cancel, const std::string& reason)> on_cancel_refused;
 };
 
 struct DestinationStatus {

@@ -35,12 +35,14 @@ std::string settled_state(store::OutboxKind kind, const adapters::DeliveryOutcom
 }
 
 store::NewOrderEvent delivered_event(const std::string& order_id, const std::string& vendor, store::OutboxKind kind,
-                                     const adapters::DeliveryOutcome& outcome, store::TimePoint now) {
+                                     const adapters::DeliveryOutcome& outcome, store::TimePoint now,
+                                     bool reports_status) {
     model::OrderEvent event;
     event.order_id = order_id;
     event.vendor = vendor;
     if (!outcome.vendor_order_ref.empty()) event.vendor_order_ref = outcome.vendor_order_ref;
     event.state = *model::parse_order_state(settled_state(kind, outcome));
+    if (!reports_status && event.state == model::OrderState::submitted) event.state = model::OrderState::handed_over;
     event.occurred_at = model::utc_timestamp(now);
     for (const auto& line : outcome.lines) {
         const auto kind_of_line = model::parse_line_outcome_kind(line.outcome);

@@ -15,8 +15,11 @@ namespace gw::delivery {
 // `partially_accepted` for a partial outcome, `cancelled` for a cancel, `submitted` otherwise.
 std::string settled_state(store::OutboxKind kind, const adapters::DeliveryOutcome& outcome);
 
+// `reports_status` false: the vendor never reports status (capabilities.status none), so an order it merely took
+// (`submitted`) is `handed_over` — nothing more will come.
 store::NewOrderEvent delivered_event(const std::string& order_id, const std::string& vendor, store::OutboxKind kind,
-                                     const adapters::DeliveryOutcome& outcome, store::TimePoint now);
+                                     const adapters::DeliveryOutcome& outcome, store::TimePoint now,
+                                     bool reports_status = true);
 
 store::NewOrderEvent failed_event(const std::string& order_id, const std::string& vendor,
                                   const adapters::DeliveryOutcome& outcome, const std::string& reason,

@@ -16,6 +16,7 @@ struct OrderPipeline::Prepared {
     store::OrderWithDelivery order;
     std::string destination;
     std::string shadow;  // the route's shadow vendor, or empty
+    bool cancel = false;  // a cancel, handled by on_cancel: no order to create (order.id names the one concerned)
 };
 
 namespace {
@@ -134,9 +135,20 @@ Result<OrderPipeline::Prepared> OrderPipeline::prepare(std::int64_t message_id, 
     auto canonical = mapping::translate_hl7_to_care_order(*channel->second, message->raw);
     if (!canonical) return std::move(canonical).error();
     if (text_at(*canonical, {"action"}) == "cancel") {
-        // Cancels from the care system are routed to the order's vendor (issue 8); until then they are kept as
-        // failed messages so nothing is silently dropped.
-        return make_error(ErrorCode::unsupported, "cancel requests (ORC-1 = CA) are not forwarded yet");
+        // Without a handler cancels are kept as failed messages, so nothing is silently dropped.
+        if (!options_.on_cancel) {
+            return make_error(ErrorCode::unsupported, "cancel requests (ORC-1 = CA) are not forwarded");
+        }
+        auto concerned = options_.on_cancel(*message, *canonical);
+        if (!concerned) return std::move(concerned).error();
+        if (auto marked = store_.mark_message(message_id, store::MessageState::processed, std::nullopt); !marked) {
+            return std::move(marked).error();
+        }
+        Prepared p;
+        p.cancel = true;
+        p.order.order.id = std::move(concerned).value();
+        p.order.order.message_id = message_id;
+        return p;
     }
     const auto municipality = text_at(*canonical, {"municipality", "number"});
     const auto district = text_at(*canonical, {"municipality", "district"});
@@ -193,6 +205,7 @@ void OrderPipeline::process_batch(const std::vector<std::int64_t>& ids) {
             fail(id, p.error());
             continue;
         }
+        if (p->cancel) continue;  // handled by on_cancel: no order to create
         orders.push_back(p->order);
         prepared.push_back(std::move(*p));
     }
@@ -237,6 +250,7 @@ Result<Processed> OrderPipeline::process(std::int64_t message_id) {
         fail(message_id, p.error());
         return std::move(p).error();
     }
+    if (p->cancel) return Processed{message_id, p->order.order.id, {}, {}, 0};
     auto outbox_id = store_.create_order(p->order.order, p->order.first_delivery);
     if (!outbox_id) return std::move(outbox_id).error();
     shadow(*config, *p);

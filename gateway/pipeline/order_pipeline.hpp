@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "gateway/core/result.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/routing/router.hpp"
@@ -68,6 +70,12 @@ struct PipelineOptions {
     // 0 disables (then only start() recovers).
     std::chrono::milliseconds sweep_every{5'000};
     std::chrono::milliseconds sweep_older_than{10'000};
+    // The care system's cancels (canonical action `cancel`, HL7 ORC-1 = CA) become no order: this handles them
+    // (gateway/status CancelForwarder: the grocer's cancel queued, or the care system answered) and returns the id
+    // of the order concerned; the message is then marked processed. An error marks the message failed with it.
+    // Unset: cancels are kept as failed messages, "not forwarded".
+    std::function<Result<std::string>(const store::MessageRecord& message, const boost::json::value& cancel)>
+        on_cancel;
 };
 
 struct Processed {

@@ -122,6 +122,28 @@ void add_control_routes(gw::http::Router& router, Sandbox& sandbox) {
         for (auto vendor : all_vendors) sandbox.set_faults(vendor, FaultSettings{});
         return json_response(Status::ok, all_faults(sandbox));
     });
+    // Where webhooks (instacart-connect) and OrderResponses (peppol-ap) go: a test starts the sandbox before the
+    // receiver knows its port, then points the callbacks at it.
+    const auto callbacks = [&sandbox] {
+        return json::object{{"instacart-connect", sandbox.callback_url(Vendor::instacart)},
+                            {"peppol-ap", sandbox.callback_url(Vendor::peppol)}};
+    };
+    router.get("/_sandbox/callbacks", [callbacks](const Request&) { return json_response(Status::ok, callbacks()); });
+    router.post("/_sandbox/callbacks", [&sandbox, callbacks](const Request& req) {
+        auto body = parse_object(req.body);
+        if (!body) return bad_request("{\"instacart-connect\": URL, \"peppol-ap\": URL} is expected");
+        std::vector<std::pair<Vendor, std::string>> updates;
+        for (const auto& member : *body) {
+            auto vendor = vendor_named(member.key());
+            if (!vendor || (*vendor != Vendor::instacart && *vendor != Vendor::peppol)) {
+                return bad_request(fmt::format("'{}' sends no callbacks", std::string(member.key())));
+            }
+            if (!member.value().is_string()) return bad_request("each callback URL must be a string");
+            updates.emplace_back(*vendor, std::string(member.value().as_string()));
+        }
+        for (auto& [vendor, url] : updates) sandbox.set_callback_url(vendor, std::move(url));
+        return json_response(Status::ok, callbacks());
+    });
     router.get("/_sandbox/orders", [&sandbox](const Request&) { return json_response(Status::ok, sandbox.orders()); });
     router.del("/_sandbox/orders", [&sandbox](const Request&) {
         sandbox.clear_orders();

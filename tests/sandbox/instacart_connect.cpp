@@ -189,7 +189,7 @@ private:
                                {"occurred_at", sandbox_.now_iso()}};
             Callback callback;
             callback.vendor = Vendor::instacart;
-            callback.url = config_.webhook_url;
+            callback.url = sandbox_.callback_url(Vendor::instacart);
             callback.body = json::serialize(event);
             auto timestamp = std::to_string(sandbox_.now_unix());
             callback.headers.set("Content-Type", "application/json");

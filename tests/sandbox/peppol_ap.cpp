@@ -1,7 +1,8 @@
 // peppol-ap style: an access point's REST endpoint. POST /peppol-ap/documents takes a UBL 2.1 Order (well-formed,
 // root Order in the UBL Order-2 namespace, no DOCTYPE) and answers 202 with a transmission id; after
 // response_delay it posts a UBL OrderResponse to callback_url: AP (accepted), CA (accepted with changes: lines
-// whose GTIN is configured out of stock get LineStatusCode 7, the others 5) or RE (nothing deliverable).
+// whose GTIN is configured out of stock get LineStatusCode 7, lines with a configured substitute 3 with a
+// cac:SellerSubstitutedLineItem, the others 5) or RE (nothing deliverable).
 
 #include <algorithm>
 #include <sstream>
@@ -53,7 +54,10 @@ struct OrderLine {
     std::string id;
     std::string gtin;
     std::string name;
+    std::string quantity;
+    std::string unit;
     bool rejected = false;
+    const PeppolConfig::Substitute* substitute = nullptr;
 };
 
 class PeppolAp {
@@ -95,8 +99,14 @@ public:
             auto article = child(item, "Item");
             l.gtin = text_of(child(child(article, "StandardItemIdentification"), "ID"));
             l.name = text_of(child(article, "Name"));
+            auto quantity = child(item, "Quantity");
+            l.quantity = text_of(quantity);
+            l.unit = quantity.attribute("unitCode").value();
             l.rejected = std::find(config_.out_of_stock.begin(), config_.out_of_stock.end(), l.gtin) !=
                          config_.out_of_stock.end();
+            if (auto s = config_.substitutes.find(l.gtin); !l.rejected && s != config_.substitutes.end()) {
+                l.substitute = &s->second;
+            }
             lines.push_back(std::move(l));
         }
         auto document_id = "doc-" + sandbox_.random_hex(16);
@@ -104,9 +114,10 @@ public:
 
         Callback callback;
         callback.vendor = Vendor::peppol;
-        callback.url = config_.callback_url;
+        callback.url = sandbox_.callback_url(Vendor::peppol);
         callback.body = order_response(root, order_id, lines);
         callback.headers.set("Content-Type", "application/xml");
+        if (!config_.callback_token.empty()) callback.headers.set("Authorization", "Bearer " + config_.callback_token);
         callback.headers.set("X-Peppol-Document-Id", document_id);
         callback.label = fmt::format("OrderResponse for {}", order_id);
         send_later(sandbox_, std::move(callback), config_.response_delay);
@@ -120,7 +131,10 @@ private:
     std::string order_response(const pugi::xml_node& order, const std::string& order_id,
                                const std::vector<OrderLine>& lines) {
         auto rejected = std::count_if(lines.begin(), lines.end(), [](const OrderLine& l) { return l.rejected; });
-        std::string code = rejected == 0 ? "AP" : (rejected == static_cast<long>(lines.size()) ? "RE" : "CA");
+        auto substituted = std::count_if(lines.begin(), lines.end(), [](const OrderLine& l) { return l.substitute; });
+        std::string code = rejected == static_cast<long>(lines.size()) && rejected > 0 ? "RE"
+                           : rejected + substituted == 0                                ? "AP"
+                                                                                        : "CA";
 
         pugi::xml_document doc;
         auto decl = doc.append_child(pugi::node_declaration);
@@ -150,11 +164,28 @@ private:
                 auto order_line = root.append_child("cac:OrderLine");
                 auto item = order_line.append_child("cac:LineItem");
                 add(item, "cbc:ID", line.id);
-                add(item, "cbc:LineStatusCode", line.rejected ? "7" : "5");
+                add(item, "cbc:LineStatusCode", line.rejected ? "7" : line.substitute ? "3" : "5");
+                if (!line.quantity.empty()) {
+                    auto q = add(item, "cbc:Quantity", line.quantity);
+                    if (!line.unit.empty()) q.append_attribute("unitCode") = line.unit.c_str();
+                }
                 auto article = item.append_child("cac:Item");
                 if (!line.name.empty()) add(article, "cbc:Name", line.name);
                 if (!line.gtin.empty()) {
                     auto id = add(article.append_child("cac:StandardItemIdentification"), "cbc:ID", line.gtin);
+                    id.append_attribute("schemeID") = "0160";
+                }
+                if (line.substitute) {
+                    auto sub = order_line.append_child("cac:SellerSubstitutedLineItem");
+                    add(sub, "cbc:ID", line.id);
+                    if (!line.quantity.empty()) {
+                        auto q = add(sub, "cbc:Quantity", line.quantity);
+                        if (!line.unit.empty()) q.append_attribute("unitCode") = line.unit.c_str();
+                    }
+                    auto sub_item = sub.append_child("cac:Item");
+                    add(sub_item, "cbc:Name", line.substitute->name);
+                    auto id = add(sub_item.append_child("cac:StandardItemIdentification"), "cbc:ID",
+                                  line.substitute->gtin);
                     id.append_attribute("schemeID") = "0160";
                 }
                 add(order_line.append_child("cac:OrderLineReference"), "cbc:LineID", line.id);

@@ -21,6 +21,8 @@ using gw::http::Verb;
 Sandbox::Sandbox(boost::asio::io_context& ioc, SandboxConfig config, gw::httpclient::HttpClient& client)
     : ioc_(ioc), config_(std::move(config)), client_(client), random_(config_.seed) {
     for (auto vendor : all_vendors) faults_[static_cast<int>(vendor)] = config_.faults[static_cast<int>(vendor)];
+    callback_urls_[static_cast<int>(Vendor::instacart)] = config_.instacart.webhook_url;
+    callback_urls_[static_cast<int>(Vendor::peppol)] = config_.peppol.callback_url;
 }
 
 // --- time ---------------------------------------------------------------------------------------------------------
@@ -166,6 +168,16 @@ void Sandbox::clear_orders() {
     for (auto it = replays_.begin(); it != replays_.end();) {
         it = it->second.pending ? std::next(it) : replays_.erase(it);
     }
+}
+
+std::string Sandbox::callback_url(Vendor vendor) const {
+    std::lock_guard lock(mutex_);
+    return callback_urls_[static_cast<int>(vendor)];
+}
+
+void Sandbox::set_callback_url(Vendor vendor, std::string url) {
+    std::lock_guard lock(mutex_);
+    callback_urls_[static_cast<int>(vendor)] = std::move(url);
 }
 
 void Sandbox::log_webhook(json::object entry) {

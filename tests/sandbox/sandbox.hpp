@@ -70,6 +70,12 @@ public:
     void expire_tokens(Vendor vendor);
     std::uint64_t token_epoch(Vendor vendor) const;
 
+    // --- callbacks ------------------------------------------------------------------------------------------------
+    // Where the vendor's webhooks / OrderResponses go: from the config, or set at runtime (POST /_sandbox/callbacks)
+    // once the receiver's port is known.
+    std::string callback_url(Vendor vendor) const;
+    void set_callback_url(Vendor vendor, std::string url);
+
     // --- records --------------------------------------------------------------------------------------------------
     void record_order(Vendor vendor, boost::json::value external_ref, boost::json::value body);
     boost::json::array orders() const;
@@ -110,6 +116,7 @@ private:
     std::chrono::seconds offset_{0};
     FaultSettings faults_[4];
     std::uint64_t token_epoch_[4] = {0, 0, 0, 0};
+    std::string callback_urls_[4];
     boost::json::array orders_;
     boost::json::array webhooks_;
     std::map<std::pair<int, std::string>, Replay> replays_;

@@ -64,6 +64,17 @@ void read_vendor(ObjectReader& r, Vendor vendor, SandboxConfig& c) {
         case Vendor::peppol: {
             auto& o = c.peppol;
             o.callback_url = r.string_or("callback_url", o.callback_url);
+            if (auto t = r.secret("callback_token")) o.callback_token = *t;
+            r.object("substitutes", [&](ObjectReader& subs) {
+                for (const auto& gtin : subs.keys()) {
+                    subs.object(gtin, [&](ObjectReader& one) {
+                        PeppolConfig::Substitute s;
+                        s.gtin = one.string("gtin", true).value_or("");
+                        s.name = one.string("name", true).value_or("");
+                        o.substitutes.emplace(gtin, std::move(s));
+                    });
+                }
+            });
             o.response_delay = r.duration_or("response_delay", o.response_delay);
             o.out_of_stock = r.string_list("out_of_stock");
             break;

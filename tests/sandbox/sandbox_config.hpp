@@ -3,6 +3,7 @@
 // wrong types and bad values are reported as FILE:LINE:COL errors and the sandbox does not start.
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,7 +53,13 @@ struct KrogerConfig {
 };
 
 struct PeppolConfig {
+    struct Substitute {
+        std::string gtin;  // GTIN-14 of the item delivered instead
+        std::string name;
+    };
     std::string callback_url;                     // empty: no OrderResponse is posted
+    std::string callback_token;                   // sent as Authorization: Bearer; empty: no Authorization header
+    std::map<std::string, Substitute> substitutes;  // ordered GTIN -> substitute: LineStatusCode 3 (changed)
     std::chrono::milliseconds response_delay{100};
     std::vector<std::string> out_of_stock;        // GTINs answered with a rejected line (CA, or RE if all are)
 };

@@ -65,7 +65,9 @@ void emit(const json::object& root, const json::object& raw, const std::string& 
             emit(root, prop.at("items").as_object(), indent + "    ", item, skipped);
             out += item.substr(indent.size() + 4);
         } else {
-            out += indent + k + ": " + example_scalar(prop) + "\n";
+            // A property's own examples win over those of the $ref it points to (lease 2m next to a 60s timeout).
+            const auto& own = value.as_object();
+            out += indent + k + ": " + example_scalar(own.contains("examples") ? own : prop) + "\n";
         }
     }
 }
