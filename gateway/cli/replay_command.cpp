@@ -10,7 +10,7 @@
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/pipeline/order_pipeline.hpp"
-#include "gateway/store/sqlite_store.hpp"
+#include "gateway/store/open_store.hpp"
 
 namespace gw::cli {
 
@@ -29,13 +29,11 @@ int replay(const ReplayArgs& args) {
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     if (!loaded.config) return 2;
     const auto& cfg = *loaded.config;
-    if (cfg.store.kind != "sqlite") {
-        std::cerr << "error: replay supports store kind sqlite\n";
-        return 2;
-    }
-    store::SqliteStoreOptions options;
+    store::OpenStoreOptions options;
+    options.kind = cfg.store.kind;
     options.path = cfg.store.path;
-    auto opened = store::SqliteStore::open(options);
+    options.dsn = cfg.store.dsn;
+    auto opened = store::open_store(options);
     if (!opened) {
         std::cerr << opened.error().to_string() << "\n";
         return 2;

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "gateway/store/migrations.hpp"
+#include "gateway/store/retention_rules.hpp"
 
 // Propagates the Error of a Result<void>-returning call; keeps the many transaction steps readable.
 #define GW_STORE_TRY(expr)                             \
@@ -26,8 +27,6 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 constexpr std::size_t kMaxPageSize = 1000;
-// Must list the same states as is_settled_order_state().
-constexpr std::string_view kSettledStatesSql = "('delivered', 'cancelled', 'rejected', 'failed', 'handed_over')";
 
 std::int64_t to_ms(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -267,24 +266,6 @@ Result<std::vector<T>> read_all(Statement& stmt, Read read) {
         if (!*row) return rows;
         rows.push_back(read(stmt));
     }
-}
-
-// ---- retention ----
-
-// The canonical order without its personal parts: the recipient (name, address, phone, access notes, and the
-// pseudonymous reference, which is still personal data) and the free-text delivery instructions. Unparseable JSON
-// is replaced entirely: when in doubt, remove.
-std::string strip_personal_data(std::string_view canonical_json) {
-    boost::system::error_code ec;
-    boost::json::value doc = boost::json::parse(canonical_json, ec);
-    if (ec || !doc.is_object()) return R"({"purged":true})";
-    auto& order = doc.as_object();
-    if (order.contains("recipient")) order["recipient"] = boost::json::object{{"purged", true}};
-    if (auto* delivery = order.if_contains("delivery"); delivery != nullptr && delivery->is_object()) {
-        delivery->as_object().erase("instructions");
-    }
-    order["purged"] = true;
-    return boost::json::serialize(doc);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #pragma once
 // The durable store: the one place that knows SQL. Everything that must survive a restart goes through Store —
 // inbound messages before they are acknowledged, orders and their events, the outbox of every outbound delivery
-// with its attempts, and the audit log. SqliteStore (sqlite_store.hpp) is the single-instance implementation; a
-// PostgreSQL implementation can slot in behind the same interface for several gateway instances (claim_due is
-// shaped for SELECT ... FOR UPDATE SKIP LOCKED, and the schema lives in migrations.hpp in portable SQL).
+// with its attempts, and the audit log. SqliteStore (sqlite_store.hpp) is the single-instance implementation;
+// PostgresStore (postgres_store.hpp) serves several gateway instances sharing one database (claim_due there is
+// SELECT ... FOR UPDATE SKIP LOCKED). Both run the same schema migrations (migrations.hpp); open_store.hpp picks one.
 //
 // Every operation is atomic: it either commits completely or returns an Error and changes nothing. Errors:
 // not_found (no such record), conflict (duplicate id, or a lease held by someone else), unavailable (the database is
@@ -126,6 +126,19 @@ class Store : public InboundBatchWriter {
     // Results per shadow vendor and outcome recorded at or after `since` (all when empty), sorted by vendor, outcome.
     virtual Result<std::vector<ShadowCount>> shadow_counts(std::optional<TimePoint> since);
     virtual Result<Page<ShadowResult>> find_shadow_results(const ShadowQuery& query);
+
+    // ---- several gateway instances on one store ----
+    // Whether this instance should run the singleton job `job` (outbox polling of a vendor, retention, scorecard
+    // aggregation) now. PostgreSQL: a session advisory lock per job, held on a connection the store keeps for it,
+    // until this instance stops or loses that connection; then another instance's next try_lead() takes over. Call
+    // it before every run (cheap while held). A lost lead is noticed only at the next call, so a job must be safe to
+    // run twice at the moment of a takeover. SQLite serves one instance: always true.
+    virtual Result<bool> try_lead(std::string_view job) = 0;
+
+    // Readiness for /readyz, without waiting on I/O: ok, or why the store cannot serve now — unavailable (the
+    // database cannot be reached; the store keeps reconnecting in the background) or unsupported (the database's
+    // schema is newer than this code). SQLite: always ok (a failing commit is reported by the commit itself).
+    virtual Result<void> readiness() = 0;
 };
 
 }  // namespace gw::store

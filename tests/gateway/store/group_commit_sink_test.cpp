@@ -19,7 +19,23 @@ using testing::hl7_message;
 using testing::open_store;
 using testing::TempDir;
 
-class GroupCommitSinkTest : public ::testing::Test {
+// Every test runs against both backends.
+class GroupCommitSinkTest : public ::testing::TestWithParam<testing::Backend> {
+  protected:
+    void SetUp() override {
+        GW_SKIP_UNLESS_BACKEND(GetParam());
+        store_ = db_.open();
+        ASSERT_TRUE(store_);
+    }
+
+    testing::TestDatabase db_{GetParam()};
+    std::unique_ptr<Store> store_;
+    Completions done_;
+};
+
+// Failures made with SQLite's own means (query_only, a lock held by another process); the PostgreSQL counterparts
+// (a read-only database, a connection lost mid-transaction) are in postgres_store_test.cpp.
+class SqliteGroupCommitSinkTest : public ::testing::Test {
   protected:
     void SetUp() override {
         store_ = open_store(dir_.file());
@@ -31,7 +47,7 @@ class GroupCommitSinkTest : public ::testing::Test {
     Completions done_;
 };
 
-TEST_F(GroupCommitSinkTest, StoresDurablyThenCompletesWithTheAck) {
+TEST_P(GroupCommitSinkTest, StoresDurablyThenCompletesWithTheAck) {
     GroupCommitSink sink(*store_);
     const auto message = hl7_message("MSG-1");
     sink.submit(message, done_.slot(0));
@@ -57,7 +73,7 @@ TEST_F(GroupCommitSinkTest, StoresDurablyThenCompletesWithTheAck) {
     EXPECT_TRUE(stored->error_code.empty());
 }
 
-TEST_F(GroupCommitSinkTest, KeepsBinaryBytesExactly) {
+TEST_P(GroupCommitSinkTest, KeepsBinaryBytesExactly) {
     GroupCommitSink sink(*store_);
     auto message = hl7_message("BIN-1");
     message.raw = std::string("MSH|\xe6\xf8\xe5|\0|\xff", 10);  // ISO-8859-1 and a NUL: bytes, not text
@@ -68,7 +84,7 @@ TEST_F(GroupCommitSinkTest, KeepsBinaryBytesExactly) {
     EXPECT_EQ(stored->raw, message.raw);
 }
 
-TEST_F(GroupCommitSinkTest, SequentialDuplicateGetsTheOriginalAckAndNoNewRow) {
+TEST_P(GroupCommitSinkTest, SequentialDuplicateGetsTheOriginalAckAndNoNewRow) {
     GroupCommitSink sink(*store_);
     auto first = hl7_message("DUP-1");
     sink.submit(first, done_.slot(0));
@@ -86,7 +102,7 @@ TEST_F(GroupCommitSinkTest, SequentialDuplicateGetsTheOriginalAckAndNoNewRow) {
     EXPECT_EQ(count_messages(*store_), 1);
 }
 
-TEST_F(GroupCommitSinkTest, SameControlIdFromAnotherSenderIsNotADuplicate) {
+TEST_P(GroupCommitSinkTest, SameControlIdFromAnotherSenderIsNotADuplicate) {
     GroupCommitSink sink(*store_);
     sink.submit(hl7_message("X-1", "CARE^BAERUM"), done_.slot(0));
     sink.submit(hl7_message("X-1", "CARE^ASKER"), done_.slot(1));
@@ -96,7 +112,7 @@ TEST_F(GroupCommitSinkTest, SameControlIdFromAnotherSenderIsNotADuplicate) {
     EXPECT_NE(done_.at(0).message_id, done_.at(1).message_id);
 }
 
-TEST_F(GroupCommitSinkTest, ConcurrentDuplicatesInOneBatchStoreOneRow) {
+TEST_P(GroupCommitSinkTest, ConcurrentDuplicatesInOneBatchStoreOneRow) {
     GatedWriter gate(*store_);
     GroupCommitSink sink(gate);
     sink.submit(hl7_message("BLOCKER"), done_.slot(0));
@@ -127,7 +143,7 @@ TEST_F(GroupCommitSinkTest, ConcurrentDuplicatesInOneBatchStoreOneRow) {
     EXPECT_EQ(count_messages(*store_, query), 1);
 }
 
-TEST_F(GroupCommitSinkTest, DuplicateIsRecognisedAfterReopen) {
+TEST_P(GroupCommitSinkTest, DuplicateIsRecognisedAfterReopen) {
     const auto original = hl7_message("REOPEN-1");
     {
         GroupCommitSink sink(*store_);
@@ -135,7 +151,7 @@ TEST_F(GroupCommitSinkTest, DuplicateIsRecognisedAfterReopen) {
         ASSERT_TRUE(done_.wait_for(1));
     }
     store_.reset();
-    store_ = open_store(dir_.file());
+    store_ = db_.open();
     ASSERT_TRUE(store_);
     GroupCommitSink sink(*store_);
     auto resend = hl7_message("REOPEN-1");
@@ -148,7 +164,7 @@ TEST_F(GroupCommitSinkTest, DuplicateIsRecognisedAfterReopen) {
     EXPECT_EQ(count_messages(*store_), 1);
 }
 
-TEST_F(GroupCommitSinkTest, RejectedIsStoredWithItsErrorAndDoesNotClaimTheControlId) {
+TEST_P(GroupCommitSinkTest, RejectedIsStoredWithItsErrorAndDoesNotClaimTheControlId) {
     GroupCommitSink sink(*store_);
     auto rejected = hl7_message("FIX-1");
     SourceLocation where;
@@ -184,7 +200,7 @@ TEST_F(GroupCommitSinkTest, RejectedIsStoredWithItsErrorAndDoesNotClaimTheContro
     EXPECT_EQ(count_messages(*store_), 3);
 }
 
-TEST_F(GroupCommitSinkTest, ReadOnlyDatabaseFailsTheWholeBatchAsUnavailable) {
+TEST_F(SqliteGroupCommitSinkTest, ReadOnlyDatabaseFailsTheWholeBatchAsUnavailable) {
     ASSERT_TRUE(store_->set_query_only_for_testing(true));
     GatedWriter gate(*store_);
     {
@@ -216,7 +232,7 @@ TEST_F(GroupCommitSinkTest, ReadOnlyDatabaseFailsTheWholeBatchAsUnavailable) {
     EXPECT_EQ(count_messages(*store_), 1);
 }
 
-TEST_F(GroupCommitSinkTest, DatabaseLockedByAnotherProcessIsUnavailable) {
+TEST_F(SqliteGroupCommitSinkTest, DatabaseLockedByAnotherProcessIsUnavailable) {
     store_.reset();
     store_ = open_store(dir_.file(), system_clock(), std::chrono::milliseconds(50));
     ASSERT_TRUE(store_);
@@ -239,9 +255,12 @@ TEST_F(GroupCommitSinkTest, DatabaseLockedByAnotherProcessIsUnavailable) {
     EXPECT_EQ(done_.at(1).status, SinkStatus::stored);
 }
 
-TEST_F(GroupCommitSinkTest, FullQueueRefusesAtOnceAndReportsNoCapacity) {
+TEST_P(GroupCommitSinkTest, FullQueueRefusesAtOnceAndReportsNoCapacity) {
     GatedWriter gate(*store_);
-    GroupCommitSink sink(gate, {.queue_capacity = 4, .max_batch = 64, .on_stored = {}});
+    GroupCommitSinkOptions options;
+    options.queue_capacity = 4;
+    options.max_batch = 64;
+    GroupCommitSink sink(gate, options);
     EXPECT_TRUE(sink.has_capacity());
     sink.submit(hl7_message("BP-0"), done_.slot(0));
     ASSERT_TRUE(gate.wait_for_batches(1));  // the writer is busy with BP-0; the queue is empty again
@@ -264,7 +283,7 @@ TEST_F(GroupCommitSinkTest, FullQueueRefusesAtOnceAndReportsNoCapacity) {
     EXPECT_EQ(count_messages(*store_), 5);
 }
 
-TEST_F(GroupCommitSinkTest, StopDrainsEverythingQueuedThenRefuses) {
+TEST_P(GroupCommitSinkTest, StopDrainsEverythingQueuedThenRefuses) {
     constexpr std::size_t kMessages = 300;
     GroupCommitSink sink(*store_);
     for (std::size_t i = 0; i < kMessages; ++i) sink.submit(hl7_message("DRAIN-" + std::to_string(i)), done_.slot(i));
@@ -278,7 +297,7 @@ TEST_F(GroupCommitSinkTest, StopDrainsEverythingQueuedThenRefuses) {
     sink.stop();  // idempotent
 }
 
-TEST_F(GroupCommitSinkTest, StopFromACompletionDoesNotDeadlock) {
+TEST_P(GroupCommitSinkTest, StopFromACompletionDoesNotDeadlock) {
     GroupCommitSink sink(*store_);
     auto record = done_.slot(0);
     sink.submit(hl7_message("SELF-STOP"), [&](ingest::SinkResult r) {
@@ -291,15 +310,19 @@ TEST_F(GroupCommitSinkTest, StopFromACompletionDoesNotDeadlock) {
     EXPECT_EQ(done_.at(1).status, SinkStatus::unavailable);
 }
 
-TEST_F(GroupCommitSinkTest, OnStoredRunsAfterCommitForNewAcceptedMessagesOnly) {
+TEST_P(GroupCommitSinkTest, OnStoredRunsAfterCommitForNewAcceptedMessagesOnly) {
     std::mutex mutex;
     std::vector<std::int64_t> hooked;
     std::vector<bool> completed_before_hook;
-    GroupCommitSink sink(*store_, {.queue_capacity = 64, .max_batch = 64, .on_stored = [&](std::int64_t id) {
-                                       std::lock_guard lock(mutex);
-                                       hooked.push_back(id);
-                                       completed_before_hook.push_back(done_.count() >= 1);
-                                   }});
+    GroupCommitSinkOptions options;
+    options.queue_capacity = 64;
+    options.max_batch = 64;
+    options.on_stored = [&](std::int64_t id) {
+        std::lock_guard lock(mutex);
+        hooked.push_back(id);
+        completed_before_hook.push_back(done_.count() >= 1);
+    };
+    GroupCommitSink sink(*store_, options);
     auto rejected = hl7_message("HOOK-2");
     rejected.error = make_error(ErrorCode::invalid_value, "bad GTIN");
     sink.submit(hl7_message("HOOK-1"), done_.slot(0));
@@ -315,7 +338,7 @@ TEST_F(GroupCommitSinkTest, OnStoredRunsAfterCommitForNewAcceptedMessagesOnly) {
     EXPECT_TRUE(message);
 }
 
-TEST_F(GroupCommitSinkTest, ManyThreadsAllStoredWithDistinctIdsInFewerTransactions) {
+TEST_P(GroupCommitSinkTest, ManyThreadsAllStoredWithDistinctIdsInFewerTransactions) {
     constexpr int kThreads = 8;
     constexpr int kPerThread = 40;
     GatedWriter gate(*store_);
@@ -346,6 +369,8 @@ TEST_F(GroupCommitSinkTest, ManyThreadsAllStoredWithDistinctIdsInFewerTransactio
     EXPECT_EQ(sink.stats().batches, 2u);  // FIRST alone, then all 320 together
     EXPECT_EQ(sink.stats().largest_batch, static_cast<std::size_t>(kThreads * kPerThread));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, GroupCommitSinkTest, testing::kBothBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace gw::store

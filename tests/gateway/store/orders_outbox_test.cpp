@@ -9,8 +9,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::hl7_message;
 using testing::ManualClock;
-using testing::open_store;
-using testing::TempDir;
 
 constexpr std::string_view kVendor = "oda";
 constexpr std::string_view kVendorDestination = "vendor:oda-web";
@@ -58,10 +56,11 @@ bool forward_only(std::string_view from, std::string_view to) {
     return from != "delivered" && rank(to) > rank(from);
 }
 
-class OrdersOutboxTest : public ::testing::Test {
+class OrdersOutboxTest : public ::testing::TestWithParam<testing::Backend> {
   protected:
     void SetUp() override {
-        store_ = open_store(dir_.file(), clock_.clock());
+        GW_SKIP_UNLESS_BACKEND(GetParam());
+        store_ = db_.open(clock_.clock());
         ASSERT_TRUE(store_);
     }
 
@@ -87,12 +86,12 @@ class OrdersOutboxTest : public ::testing::Test {
         return {};
     }
 
-    TempDir dir_;
+    testing::TestDatabase db_{GetParam()};
     ManualClock clock_;
-    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<Store> store_;
 };
 
-TEST_F(OrdersOutboxTest, CreateOrderQueuesItsDeliveryAndMarksTheMessageProcessed) {
+TEST_P(OrdersOutboxTest, CreateOrderQueuesItsDeliveryAndMarksTheMessageProcessed) {
     const auto message_id = store_message("ORD-1");
     auto outbox_id = store_->create_order(make_order("GW-1", message_id), submission("GW-1"));
     ASSERT_TRUE(outbox_id) << outbox_id.error().to_string();
@@ -117,7 +116,7 @@ TEST_F(OrdersOutboxTest, CreateOrderQueuesItsDeliveryAndMarksTheMessageProcessed
     EXPECT_EQ(message->state, MessageState::processed);
 }
 
-TEST_F(OrdersOutboxTest, DuplicateOrderIsAConflictAndQueuesNothing) {
+TEST_P(OrdersOutboxTest, DuplicateOrderIsAConflictAndQueuesNothing) {
     create("GW-1");
     NewOutboxItem other = submission("GW-1");
     other.idempotency_key = "another-key";
@@ -129,7 +128,7 @@ TEST_F(OrdersOutboxTest, DuplicateOrderIsAConflictAndQueuesNothing) {
     EXPECT_EQ(items->items.size(), 1u);
 }
 
-TEST_F(OrdersOutboxTest, FailedOutboxInsertRollsBackTheOrder) {
+TEST_P(OrdersOutboxTest, FailedOutboxInsertRollsBackTheOrder) {
     NewOutboxItem broken = submission("GW-9");
     broken.destination.clear();
     auto created = store_->create_order(make_order("GW-9"), broken);
@@ -140,7 +139,7 @@ TEST_F(OrdersOutboxTest, FailedOutboxInsertRollsBackTheOrder) {
     EXPECT_EQ(order.error().code, ErrorCode::not_found);
 }
 
-TEST_F(OrdersOutboxTest, MarkMessageFailedKeepsTheErrorAndRejectedCannotBeMarked) {
+TEST_P(OrdersOutboxTest, MarkMessageFailedKeepsTheErrorAndRejectedCannotBeMarked) {
     const auto id = store_message("MARK-1");
     ASSERT_TRUE(store_->mark_message(id, MessageState::failed, make_error(ErrorCode::not_found, "no route for 3201")));
     auto message = store_->get_message(id);
@@ -162,7 +161,7 @@ TEST_F(OrdersOutboxTest, MarkMessageFailedKeepsTheErrorAndRejectedCannotBeMarked
     EXPECT_FALSE(store_->mark_message(appended->at(0).message_id, MessageState::processed, std::nullopt));
 }
 
-TEST_F(OrdersOutboxTest, EnqueueIsIdempotentByKey) {
+TEST_P(OrdersOutboxTest, EnqueueIsIdempotentByKey) {
     create("GW-1");
     NewOutboxItem report;
     report.destination = "mllp:care-system";
@@ -180,7 +179,7 @@ TEST_F(OrdersOutboxTest, EnqueueIsIdempotentByKey) {
     EXPECT_EQ(items->items.size(), 1u);
 }
 
-TEST_F(OrdersOutboxTest, ClaimLeasesDueItemsOldestFirstAndOnlyOnce) {
+TEST_P(OrdersOutboxTest, ClaimLeasesDueItemsOldestFirstAndOnlyOnce) {
     const auto a = create("GW-A");
     clock_.advance(1s);
     const auto b = create("GW-B");
@@ -214,7 +213,7 @@ TEST_F(OrdersOutboxTest, ClaimLeasesDueItemsOldestFirstAndOnlyOnce) {
     EXPECT_FALSE(store_->claim_due(kVendorDestination, 1, "", 30s));
 }
 
-TEST_F(OrdersOutboxTest, ExpiredLeaseIsReclaimedAndTheOldOwnerLosesIt) {
+TEST_P(OrdersOutboxTest, ExpiredLeaseIsReclaimedAndTheOldOwnerLosesIt) {
     const auto id = create("GW-1");
     auto first = store_->claim_due(kVendorDestination, 1, "worker-1", 30s);
     ASSERT_TRUE(first);
@@ -245,7 +244,7 @@ TEST_F(OrdersOutboxTest, ExpiredLeaseIsReclaimedAndTheOldOwnerLosesIt) {
     EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
-TEST_F(OrdersOutboxTest, DeliveriesOfOneOrderGoOutInQueueOrder) {
+TEST_P(OrdersOutboxTest, DeliveriesOfOneOrderGoOutInQueueOrder) {
     const auto submit = create("GW-1");
     NewOutboxItem cancel = submission("GW-1");
     cancel.kind = OutboxKind::cancel;
@@ -278,7 +277,7 @@ TEST_F(OrdersOutboxTest, DeliveriesOfOneOrderGoOutInQueueOrder) {
     EXPECT_EQ(now_cancel->at(0).id, *cancel_id);
 }
 
-TEST_F(OrdersOutboxTest, CompletionAndOrderEventCommitTogether) {
+TEST_P(OrdersOutboxTest, CompletionAndOrderEventCommitTogether) {
     const auto id = create("GW-1");
     ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "w", 30s));
     auto accepted = event("GW-1", "accepted", "");
@@ -317,7 +316,7 @@ TEST_F(OrdersOutboxTest, CompletionAndOrderEventCommitTogether) {
     EXPECT_EQ(store_->get_order("GW-2")->state, "failed");
 }
 
-TEST_F(OrdersOutboxTest, CreateOrdersInOneBatchAndAMessageBecomesAtMostOneOrder) {
+TEST_P(OrdersOutboxTest, CreateOrdersInOneBatchAndAMessageBecomesAtMostOneOrder) {
     const auto m1 = store_message("C-1");
     const auto m2 = store_message("C-2");
     std::vector<OrderWithDelivery> batch{{make_order("GW-1", m1), submission("GW-1")},
@@ -343,7 +342,7 @@ TEST_F(OrdersOutboxTest, CreateOrdersInOneBatchAndAMessageBecomesAtMostOneOrder)
     EXPECT_TRUE(store_->get_order("GW-3"));
 }
 
-TEST_F(OrdersOutboxTest, ReleaseLeasesReturnsOnlyTheOwnersItemsAtOnce) {
+TEST_P(OrdersOutboxTest, ReleaseLeasesReturnsOnlyTheOwnersItemsAtOnce) {
     const auto mine = create("GW-1");
     ASSERT_TRUE(store_->claim_due(kVendorDestination, 1, "gateway-1", 5min));
     const auto theirs = create("GW-2");
@@ -362,7 +361,7 @@ TEST_F(OrdersOutboxTest, ReleaseLeasesReturnsOnlyTheOwnersItemsAtOnce) {
     EXPECT_FALSE(store_->release_leases(""));
 }
 
-TEST_F(OrdersOutboxTest, RetryDeadLetterAndRequeueWithAttemptsRecorded) {
+TEST_P(OrdersOutboxTest, RetryDeadLetterAndRequeueWithAttemptsRecorded) {
     const auto id = create("GW-1");
     ASSERT_TRUE(store_->claim_due(kVendorDestination, 5, "w", 30s));
     ASSERT_TRUE(store_->retry_later(
@@ -433,7 +432,7 @@ TEST_F(OrdersOutboxTest, RetryDeadLetterAndRequeueWithAttemptsRecorded) {
     EXPECT_EQ(detail->deliveries[0].id, id);
 }
 
-TEST_F(OrdersOutboxTest, EventsAreIdempotentByVendorEventId) {
+TEST_P(OrdersOutboxTest, EventsAreIdempotentByVendorEventId) {
     create("GW-1");
     auto first = store_->append_order_event(event("GW-1", "accepted", "evt-1"), std::nullopt);
     ASSERT_TRUE(first) << first.error().to_string();
@@ -467,7 +466,7 @@ TEST_F(OrdersOutboxTest, EventsAreIdempotentByVendorEventId) {
     EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
 }
 
-TEST_F(OrdersOutboxTest, StaleEventIsKeptAsHistoryButNeverMovesTheOrderBack) {
+TEST_P(OrdersOutboxTest, StaleEventIsKeptAsHistoryButNeverMovesTheOrderBack) {
     create("GW-1");
     NewOutboxItem report;
     report.destination = "mllp:care-system";
@@ -502,20 +501,14 @@ TEST_F(OrdersOutboxTest, StaleEventIsKeptAsHistoryButNeverMovesTheOrderBack) {
     ASSERT_EQ(reports->items.size(), 1u);
     EXPECT_EQ(reports->items[0].idempotency_key, "report:GW-1:delivered");
     EXPECT_EQ(reports->items[0].order_id, "GW-1");
-    auto found = store_->find_orders({.state = {},
-                                      .vendor = {},
-                                      .municipality = {},
-                                      .external_ref = {},
-                                      .vendor_order_ref = "ODA-555",
-                                      .message_id = {},
-                                      .from = {},
-                                      .to = {},
-                                      .page = {}});
+    OrderQuery by_vendor_ref;
+    by_vendor_ref.vendor_order_ref = "ODA-555";
+    auto found = store_->find_orders(by_vendor_ref);
     ASSERT_TRUE(found);
     ASSERT_EQ(found->items.size(), 1u);
 }
 
-TEST_F(OrdersOutboxTest, StatsCountMessagesAndOutboxDepthPerDestination) {
+TEST_P(OrdersOutboxTest, StatsCountMessagesAndOutboxDepthPerDestination) {
     store_message("S-1");
     const auto processed = store_message("S-2");
     ASSERT_TRUE(store_->mark_message(processed, MessageState::processed, std::nullopt));
@@ -567,7 +560,7 @@ TEST_F(OrdersOutboxTest, StatsCountMessagesAndOutboxDepthPerDestination) {
     EXPECT_EQ(vendor.oldest_pending_age, 15s);  // GW-1, created 15 s ago, still in flight
 }
 
-TEST_F(OrdersOutboxTest, AuditAppendAndFilter) {
+TEST_P(OrdersOutboxTest, AuditAppendAndFilter) {
     ASSERT_TRUE(store_->append_audit({"alice", "route.change", "route:3201", "oda -> meny from 2025-01-01"}));
     clock_.advance(1min);
     const auto t1 = clock_.now();
@@ -595,6 +588,8 @@ TEST_F(OrdersOutboxTest, AuditAppendAndFilter) {
     ASSERT_EQ(window->items.size(), 1u);
     EXPECT_EQ(window->items[0].actor, "bob");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, OrdersOutboxTest, testing::kBothBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace gw::store

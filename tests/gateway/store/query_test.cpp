@@ -10,14 +10,13 @@ namespace {
 using namespace std::chrono_literals;
 using testing::hl7_message;
 using testing::ManualClock;
-using testing::open_store;
-using testing::TempDir;
 
 // Seven messages over seven minutes from two channels and two senders, one of them rejected.
-class QueryTest : public ::testing::Test {
+class QueryTest : public ::testing::TestWithParam<testing::Backend> {
   protected:
     void SetUp() override {
-        store_ = open_store(dir_.file(), clock_.clock());
+        GW_SKIP_UNLESS_BACKEND(GetParam());
+        store_ = db_.open(clock_.clock());
         ASSERT_TRUE(store_);
         start_ = clock_.now();
         for (int i = 0; i < 7; ++i) {
@@ -71,14 +70,14 @@ class QueryTest : public ::testing::Test {
         return out;
     }
 
-    TempDir dir_;
+    testing::TestDatabase db_{GetParam()};
     ManualClock clock_;
-    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<Store> store_;
     TimePoint start_;
     std::vector<std::int64_t> ids_;
 };
 
-TEST_F(QueryTest, MessagesPageNewestFirstWithoutGapsOrRepeats) {
+TEST_P(QueryTest, MessagesPageNewestFirstWithoutGapsOrRepeats) {
     MessageQuery q;
     q.page.limit = 3;
     std::vector<std::int64_t> seen;
@@ -98,7 +97,7 @@ TEST_F(QueryTest, MessagesPageNewestFirstWithoutGapsOrRepeats) {
     EXPECT_EQ(seen, std::vector<std::int64_t>(ids_.rbegin(), ids_.rend()));
 }
 
-TEST_F(QueryTest, ExactPageHasNoNextCursor) {
+TEST_P(QueryTest, ExactPageHasNoNextCursor) {
     MessageQuery q;
     q.page.limit = 7;
     auto page = store_->find_messages(q);
@@ -107,7 +106,7 @@ TEST_F(QueryTest, ExactPageHasNoNextCursor) {
     EXPECT_FALSE(page->next_cursor);
 }
 
-TEST_F(QueryTest, MessagesByEveryFilter) {
+TEST_P(QueryTest, MessagesByEveryFilter) {
     MessageQuery q;
     q.state = MessageState::rejected;
     EXPECT_EQ(ids_of(store_->find_messages(q)), std::vector<std::int64_t>{ids_[3]});
@@ -152,7 +151,7 @@ TEST_F(QueryTest, MessagesByEveryFilter) {
     EXPECT_TRUE(ids_of(store_->find_messages(q)).empty());
 }
 
-TEST_F(QueryTest, OrdersByEveryFilterAndPaged) {
+TEST_P(QueryTest, OrdersByEveryFilterAndPaged) {
     auto query = [](auto set) {
         OrderQuery q;
         set(q);
@@ -192,7 +191,7 @@ TEST_F(QueryTest, OrdersByEveryFilterAndPaged) {
     EXPECT_EQ(seen.size(), 7u);
 }
 
-TEST_F(QueryTest, OutboxByDestinationStateAndOrder) {
+TEST_P(QueryTest, OutboxByDestinationStateAndOrder) {
     OutboxQuery q;
     q.destination = "vendor:oda";
     auto oda = store_->find_outbox(q);
@@ -213,7 +212,7 @@ TEST_F(QueryTest, OutboxByDestinationStateAndOrder) {
     EXPECT_TRUE(pending->next_cursor);
 }
 
-TEST_F(QueryTest, ReadsSeeCommitsImmediately) {
+TEST_P(QueryTest, ReadsSeeCommitsImmediately) {
     // The reader is a separate connection; it must not hold an old snapshot between calls.
     auto before = store_->get_order("GW-NEW");
     EXPECT_FALSE(before);
@@ -227,6 +226,8 @@ TEST_F(QueryTest, ReadsSeeCommitsImmediately) {
     ASSERT_TRUE(store_->create_order(o, d));
     EXPECT_TRUE(store_->get_order("GW-NEW"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueryTest, testing::kBothBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace gw::store

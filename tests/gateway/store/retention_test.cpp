@@ -10,8 +10,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::hl7_message;
 using testing::ManualClock;
-using testing::open_store;
-using testing::TempDir;
 
 constexpr std::string_view kCanonical = R"({"gateway_id":"ID","municipality":{"number":"3201"},
  "recipient":{"reference":"R-77","name":{"given":"Kari","family":"Nordmann"},
@@ -20,10 +18,11 @@ constexpr std::string_view kCanonical = R"({"gateway_id":"ID","municipality":{"n
  "delivery":{"date":"2024-05-02","instructions":"ring twice, Kari is hard of hearing"},
  "lines":[{"line_number":1,"gtin":"07038010000010","description":"Lettmelk 1 l","quantity":"2"}]})";
 
-class RetentionTest : public ::testing::Test {
+class RetentionTest : public ::testing::TestWithParam<testing::Backend> {
   protected:
     void SetUp() override {
-        store_ = open_store(dir_.file(), clock_.clock());
+        GW_SKIP_UNLESS_BACKEND(GetParam());
+        store_ = db_.open(clock_.clock());
         ASSERT_TRUE(store_);
     }
 
@@ -56,12 +55,12 @@ class RetentionTest : public ::testing::Test {
         ASSERT_TRUE(store_->append_order_event(e, std::nullopt));
     }
 
-    TempDir dir_;
+    testing::TestDatabase db_{GetParam()};
     ManualClock clock_;
-    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<Store> store_;
 };
 
-TEST_F(RetentionTest, PurgesPersonalDataOfOldSettledOrdersAndKeepsTheRest) {
+TEST_P(RetentionTest, PurgesPersonalDataOfOldSettledOrdersAndKeepsTheRest) {
     make_order("GW-OLD", "delivered");
     make_order("GW-ACTIVE", "picking");  // old but not settled: still needed
     auto rejected = hl7_message("REJ-1");
@@ -143,7 +142,7 @@ TEST_F(RetentionTest, PurgesPersonalDataOfOldSettledOrdersAndKeepsTheRest) {
     EXPECT_EQ(audit->items.size(), 1u);
 }
 
-TEST_F(RetentionTest, PurgedDeadLetterIsNotRequeued) {
+TEST_P(RetentionTest, PurgedDeadLetterIsNotRequeued) {
     auto appended = store_->append_messages(std::vector{hl7_message("M")});
     ASSERT_TRUE(appended);
     NewOrder o;
@@ -168,7 +167,7 @@ TEST_F(RetentionTest, PurgedDeadLetterIsNotRequeued) {
     EXPECT_EQ(*requeued, 0u);
 }
 
-TEST_F(RetentionTest, UnparseableCanonicalJsonIsReplacedEntirely) {
+TEST_P(RetentionTest, UnparseableCanonicalJsonIsReplacedEntirely) {
     NewOrder o;
     o.id = "GW-BAD";
     o.canonical_json = "not json: Kari Nordmann";
@@ -184,6 +183,8 @@ TEST_F(RetentionTest, UnparseableCanonicalJsonIsReplacedEntirely) {
     ASSERT_TRUE(order);
     EXPECT_EQ(order->canonical_json.find("Kari"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest, testing::kBothBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace gw::store

@@ -1,5 +1,5 @@
-// Shadow results in SQLite (migration 2): stored per (order, shadow vendor), replaced when the shadow runs again,
-// counted per vendor and outcome, and listed newest first.
+// Shadow results (migration 2), on both backends: stored per (order, shadow vendor), replaced when the shadow runs
+// again, counted per vendor and outcome, and listed newest first.
 #include <gtest/gtest.h>
 
 #include "tests/gateway/store/store_test_util.hpp"
@@ -9,12 +9,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ManualClock;
-using testing::TempDir;
 
-class ShadowResults : public ::testing::Test {
+class ShadowResults : public ::testing::TestWithParam<testing::Backend> {
 protected:
     void SetUp() override {
-        store_ = testing::open_store(dir_.file(), clock_.clock());
+        GW_SKIP_UNLESS_BACKEND(GetParam());
+        store_ = db_.open(clock_.clock());
         ASSERT_TRUE(store_);
         for (int i = 1; i <= 4; ++i) create_order("GW-" + std::to_string(i));
     }
@@ -43,12 +43,12 @@ protected:
         return r;
     }
 
-    TempDir dir_;
+    testing::TestDatabase db_{GetParam()};
     ManualClock clock_;
-    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<Store> store_;
 };
 
-TEST_F(ShadowResults, AreCountedPerVendorAndOutcome) {
+TEST_P(ShadowResults, AreCountedPerVendorAndOutcome) {
     std::vector<NewShadowResult> batch{result("GW-1", ShadowOutcome::would_succeed),
                                        result("GW-2", ShadowOutcome::would_succeed),
                                        result("GW-3", ShadowOutcome::mapping_error, "create_order: no GTIN")};
@@ -90,7 +90,7 @@ TEST_F(ShadowResults, AreCountedPerVendorAndOutcome) {
     EXPECT_EQ(sent->items[0].http_status, 400);
 }
 
-TEST_F(ShadowResults, ARepeatedRunReplacesTheEarlierResult) {
+TEST_P(ShadowResults, ARepeatedRunReplacesTheEarlierResult) {
     ASSERT_TRUE(store_->record_shadow_results(std::vector{result("GW-1", ShadowOutcome::mapping_error, "old")}));
     clock_.advance(1min);
     // The vendor's mapping was fixed and the message replayed: the order now translates.
@@ -106,7 +106,7 @@ TEST_F(ShadowResults, ARepeatedRunReplacesTheEarlierResult) {
     EXPECT_TRUE(later->empty());
 }
 
-TEST_F(ShadowResults, PagesNewestFirstAndRefusesUnknownOrders) {
+TEST_P(ShadowResults, PagesNewestFirstAndRefusesUnknownOrders) {
     std::vector<NewShadowResult> batch;
     for (int i = 1; i <= 4; ++i) batch.push_back(result("GW-" + std::to_string(i), ShadowOutcome::would_succeed));
     ASSERT_TRUE(store_->record_shadow_results(batch));
@@ -134,6 +134,8 @@ TEST_F(ShadowResults, PagesNewestFirstAndRefusesUnknownOrders) {
     ASSERT_EQ(counts->size(), 1u);
     EXPECT_EQ((*counts)[0].count, 4);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ShadowResults, testing::kBothBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace gw::store

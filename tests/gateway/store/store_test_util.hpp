@@ -1,6 +1,8 @@
 #pragma once
-// Shared helpers for the store tests: a fresh temporary directory per test, an injectable clock, message factories,
-// a completion collector that waits with a bound (never sleeps), and a batch writer whose commits the test releases.
+// Shared helpers for the store tests: a fresh database per test on either backend (the suite is parameterised over
+// SQLite and PostgreSQL, so both implementations pass the same tests), a temporary directory, an injectable clock,
+// message factories, a completion collector that waits with a bound (never sleeps), and a batch writer whose commits
+// the test releases.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -15,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "gateway/store/postgres_store.hpp"
 #include "gateway/store/sqlite_store.hpp"
 #include "gateway/store/store.hpp"
+#include "tests/support/postgres_server.hpp"
 
 namespace gw::store::testing {
 
@@ -67,6 +71,82 @@ inline std::unique_ptr<SqliteStore> open_store(const std::string& path, Clock cl
     }
     return std::move(store).value();
 }
+
+// ---- both backends ----
+
+enum class Backend { sqlite, postgres };
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::sqlite ? "Sqlite" : "Postgres";
+}
+
+inline const auto kBothBackends = ::testing::Values(Backend::sqlite, Backend::postgres);
+
+// Why `backend` cannot run here (GTEST_SKIP's message), or empty. Only missing PostgreSQL binaries skip; a server
+// that is installed but fails to start fails the test.
+inline std::string backend_skip_reason(Backend backend) {
+    return backend == Backend::postgres ? gw::testing::postgres_unavailable_reason() : std::string();
+}
+
+#define GW_SKIP_UNLESS_BACKEND(backend)                                                              \
+    do {                                                                                             \
+        if (auto gw_why_ = ::gw::store::testing::backend_skip_reason(backend); !gw_why_.empty()) { \
+            GTEST_SKIP() << gw_why_;                                                                 \
+        }                                                                                            \
+    } while (false)
+
+// One test's database: a SQLite file in a temporary directory, or a PostgreSQL database of its own on the test
+// process's server (created on the first open). open() again is a restart on the same data.
+class TestDatabase {
+  public:
+    explicit TestDatabase(Backend backend) : backend_(backend) {}
+
+    Backend backend() const { return backend_; }
+
+    Result<std::unique_ptr<Store>> try_open(Clock clock = system_clock()) {
+        if (backend_ == Backend::sqlite) {
+            auto opened = SqliteStore::open(SqliteStoreOptions{dir_.file(), std::chrono::seconds(5), std::move(clock)});
+            if (!opened) return std::move(opened).error();
+            return std::unique_ptr<Store>(std::move(opened).value());
+        }
+        if (dsn_.empty()) {
+            std::string why;
+            auto* server = gw::testing::shared_postgres_server(&why);
+            if (server == nullptr) return make_error(ErrorCode::unavailable, "test PostgreSQL server: " + why);
+            dsn_ = server->create_database(&why);
+            if (dsn_.empty()) return make_error(ErrorCode::unavailable, "creating a test database: " + why);
+        }
+        PostgresStoreOptions options;
+        options.dsn = dsn_;
+        options.clock = std::move(clock);
+        auto opened = PostgresStore::open(std::move(options));
+        if (!opened) return std::move(opened).error();
+        return std::unique_ptr<Store>(std::move(opened).value());
+    }
+
+    std::unique_ptr<Store> open(Clock clock = system_clock()) {
+        auto opened = try_open(std::move(clock));
+        if (!opened) {
+            ADD_FAILURE() << "opening the " << (backend_ == Backend::sqlite ? "SQLite" : "PostgreSQL")
+                          << " store: " << opened.error().to_string();
+            return nullptr;
+        }
+        return std::move(opened).value();
+    }
+
+    // The SQLite file, or the PostgreSQL DSN (after the first open).
+    std::string location() const { return backend_ == Backend::sqlite ? dir_.file() : dsn_; }
+    // The PostgreSQL database's name (after the first open).
+    std::string database_name() const {
+        const auto at = dsn_.rfind("dbname=");
+        return at == std::string::npos ? std::string() : dsn_.substr(at + 7);
+    }
+
+  private:
+    Backend backend_;
+    TempDir dir_;
+    std::string dsn_;
+};
 
 inline ingest::InboundMessage hl7_message(const std::string& control_id, const std::string& sender = "CARE^BAERUM") {
     ingest::InboundMessage m;
