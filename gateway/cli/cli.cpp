@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
     add_translate_command(app);
     add_test_command(app);
     add_replay_command(app);
+    add_routes_command(app);
     add_scorecard_command(app);
     try {
         app.parse(argc, argv);

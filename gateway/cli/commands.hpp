@@ -12,6 +12,7 @@ void add_hl7_command(CLI::App& app);
 void add_translate_command(CLI::App& app);
 void add_test_command(CLI::App& app);
 void add_replay_command(CLI::App& app);
+void add_routes_command(CLI::App& app);
 void add_scorecard_command(CLI::App& app);
 
 void set_exit_code(int code);

@@ -1,7 +1,14 @@
 // `gateway serve --config FILE`: load and validate the config, start every component, run until SIGTERM/SIGINT.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
+#include <fmt/format.h>
+
 #include "gateway/app/gateway_app.hpp"
+#include "gateway/app/reload_trigger.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/log/log.hpp"
@@ -10,7 +17,25 @@
 namespace gw::cli {
 namespace {
 
-int serve(const std::string& path) {
+// Written once every listener is bound, so tests and supervisors that start the gateway on ports 0 learn where it
+// listens without parsing logs: {"pid":N,"http":PORT,"mllp":{"NAME":PORT,...}}. Written to a temporary name and
+// renamed, so a reader never sees half a file.
+void write_ready_file(const std::string& file, const app::GatewayApp& app) {
+    std::string mllp;
+    for (std::size_t i = 0; i < app.config().mllp.size(); ++i) {
+        mllp += fmt::format("{}\"{}\":{}", i ? "," : "", app.config().mllp[i].name, app.mllp_port(i));
+    }
+    const auto tmp = file + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << fmt::format("{{\"pid\":{},\"http\":{},\"mllp\":{{{}}}}}\n", ::getpid(), app.http_port(), mllp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) log::warn("gateway.ready_file_failed", {{"file", file}, {"error", ec.message()}});
+}
+
+int serve(const std::string& path, const std::string& ready_file) {
     auto loaded = config::load_gateway_config(path);
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     if (!loaded.config) return 2;
@@ -34,8 +59,14 @@ int serve(const std::string& path) {
         std::cerr << started.error().to_string() << "\n";
         return 1;
     }
+    if (!ready_file.empty()) write_ready_file(ready_file, **app);
     rt.on_shutdown([&app] { (*app)->stop(); });
-    rt.on_reload([] { log::info("gateway.reload_requested", {{"status", "config reload is not implemented yet"}}); });
+    // SIGHUP: reload the config file off the io threads; a refused reload leaves the running config in force.
+    app::ReloadTrigger reloads([&app] { (*app)->reload(); });
+    rt.on_reload([&reloads] {
+        log::info("gateway.reload_requested", {{"by", "SIGHUP"}});
+        reloads.request();
+    });
     log::info("gateway.started", {{"config", path}});
     return rt.run();
 }
@@ -45,8 +76,11 @@ int serve(const std::string& path) {
 void add_serve_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "Run the gateway: MLLP and HTTP listeners, store, delivery");
     auto config = std::make_shared<std::string>();
+    auto ready_file = std::make_shared<std::string>();
     cmd->add_option("--config,-c", *config, "Path to gateway.yaml")->required();
-    cmd->callback([config] { set_exit_code(serve(*config)); });
+    cmd->add_option("--ready-file", *ready_file,
+                    "Once listening, write {\"pid\",\"http\",\"mllp\":{NAME:PORT}} here (for ports 0)");
+    cmd->callback([config, ready_file] { set_exit_code(serve(*config, *ready_file)); });
 }
 
 }  // namespace gw::cli

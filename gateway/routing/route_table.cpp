@@ -57,6 +57,7 @@ std::vector<EffectiveRoute> effective_routes(const std::vector<config::RouteSect
         }
         row.vendor = vendor_on(router, r, day);
         row.by_fallback = row.contract.empty() && !row.vendor.empty();
+        if (row.shadow == row.vendor) row.shadow.clear();  // not shadowed: it is the order's own vendor (router.hpp)
         for (const auto& b : boundaries(routes, r)) {
             if (b <= day) continue;
             auto then = vendor_on(router, r, b);

@@ -18,7 +18,7 @@ struct EffectiveRoute {
     std::string contract;        // the route's own contract in force that day ("2026-01-01..2026-12-31"), or empty
     std::string next_vendor;     // after the next switch-over ("" = nobody); empty next_day: no switch-over ahead
     std::string next_day;
-    std::string shadow;
+    std::string shadow;          // empty when the route has none, or when it is the vendor of the day itself
 };
 
 std::vector<EffectiveRoute> effective_routes(const std::vector<config::RouteSection>& routes, const std::string& day);

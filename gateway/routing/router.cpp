@@ -18,7 +18,10 @@ Result<RouteChoice> Router::choose_on_day(std::string_view municipality, std::st
     auto pick = [&](const config::RouteSection& route) -> std::optional<RouteChoice> {
         for (const auto& c : route.contracts) {
             // Dates are YYYY-MM-DD, so text order is date order.
-            if (day >= c.from && (c.until.empty() || day < c.until)) return RouteChoice{c.vendor, route.shadow, day};
+            if (day >= c.from && (c.until.empty() || day < c.until)) {
+                // A shadow that is the order's own vendor (left in the config after its switch-over) compares nothing.
+                return RouteChoice{c.vendor, route.shadow == c.vendor ? std::string() : route.shadow, day};
+            }
         }
         return std::nullopt;
     };

@@ -19,7 +19,7 @@ namespace gw::routing {
 
 struct RouteChoice {
     std::string vendor;
-    std::string shadow;  // the route's shadow vendor, or empty
+    std::string shadow;  // the route's shadow vendor, or empty (also when it is `vendor` itself)
     std::string day;     // the Oslo day the choice was made for
 };
 
