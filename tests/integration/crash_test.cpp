@@ -99,8 +99,9 @@ vendors:
   peppol-bis:
     folder: {root}/mappings/vendors/peppol-bis
     base_url: {sandbox}/peppol-ap
+    secrets: {{callback_token: crash-test-token}}
     params: {{seller_org_number: "937270062", seller_name: Sandbox Grocer AS, currency: NOK}}
-    delivery: {{concurrency: 8, backoff_initial: 50ms, backoff_max: 500ms, lease: 30s}}
+    delivery: {{concurrency: 8, backoff_initial: 50ms, backoff_max: 500ms, lease: 60s, operation_timeout: 20s}}
 routes:
   - municipality: "*"
     contracts:
