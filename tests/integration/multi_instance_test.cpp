@@ -67,7 +67,7 @@ long long count(const std::string& dsn, const std::string& sql) {
 class MultiInstanceTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        if (auto why = gw::testing::postgres_unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
+        if (auto why = gw::testing::postgres_server_unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
         std::string error;
         postgres_ = gw::testing::PostgresServer::start({}, &error);
         ASSERT_TRUE(postgres_) << error;

@@ -13,8 +13,9 @@
 //   copy (about 0.1 s instead of 1.5 s), which matters because ctest runs every test case in its own process.
 // - Non-durable by default (fsync=off): the tests are about the gateway's transactions, not about PostgreSQL's own
 //   crash safety, and fsync on a shared CI disk is slow. Benchmarks ask for `durable`.
-// - $GW_TEST_POSTGRES_DSN (a superuser DSN of an existing server, e.g. a CI service container) replaces the child
-//   server; every test still gets a database of its own.
+// - $GW_TEST_POSTGRES_DSN (a superuser DSN of an existing server, e.g. a CI service container) replaces the shared
+//   per-process server; every test still gets a database of its own. Tests that stop and restart a server (or need
+//   one per test) still start their own.
 
 #include <libpq-fe.h>
 #include <netinet/in.h>
@@ -193,15 +194,31 @@ inline std::string postgres_bin_dir() {
     return best.string();
 }
 
-// Why PostgreSQL tests cannot run here, or empty when they can (the reason for GTEST_SKIP).
-inline std::string postgres_unavailable_reason() {
-    if (const char* dsn = std::getenv("GW_TEST_POSTGRES_DSN"); dsn != nullptr && *dsn != '\0') return {};
+// An existing server's superuser DSN: $GW_TEST_POSTGRES_DSN, or the content of $GW_TEST_POSTGRES_DSN_FILE (the
+// ctest fixture, tests/support/postgres_fixture.sh, writes it); empty when neither is set or the file is missing.
+inline std::string external_test_dsn() {
+    if (const char* dsn = std::getenv("GW_TEST_POSTGRES_DSN"); dsn != nullptr && *dsn != '\0') return dsn;
+    if (const char* file = std::getenv("GW_TEST_POSTGRES_DSN_FILE"); file != nullptr && *file != '\0') {
+        std::string dsn = postgres_detail::read_file(file);
+        while (!dsn.empty() && (dsn.back() == '\n' || dsn.back() == ' ')) dsn.pop_back();
+        return dsn;
+    }
+    return {};
+}
+
+// Why this machine cannot start a PostgreSQL server of its own (PostgresServer::start), or empty when it can.
+inline std::string postgres_server_unavailable_reason() {
     if (postgres_bin_dir().empty()) {
         return "PostgreSQL server binaries (initdb, postgres) not found under /usr/lib/postgresql/*/bin: install the "
                "`postgresql` package (scripts/deps), set GW_POSTGRES_BIN, or set GW_TEST_POSTGRES_DSN";
     }
     if (!postgres_detail::server_user()) return "running as root and there is no `postgres` or `nobody` user";
     return {};
+}
+
+// Why tests on the shared server (shared_postgres_server) cannot run here, or empty: the reason for GTEST_SKIP.
+inline std::string postgres_unavailable_reason() {
+    return external_test_dsn().empty() ? postgres_server_unavailable_reason() : std::string();
 }
 
 struct PostgresServerOptions {
@@ -217,12 +234,7 @@ class PostgresServer {
             if (error != nullptr) *error = std::move(why);
             return nullptr;
         };
-        if (const char* dsn = std::getenv("GW_TEST_POSTGRES_DSN"); dsn != nullptr && *dsn != '\0') {
-            std::unique_ptr<PostgresServer> external(new PostgresServer());
-            external->external_dsn_ = dsn;
-            return external;
-        }
-        if (auto why = postgres_unavailable_reason(); !why.empty()) return fail(why);
+        if (auto why = postgres_server_unavailable_reason(); !why.empty()) return fail(why);
         std::unique_ptr<PostgresServer> server(new PostgresServer());
         server->options_ = options;
         server->bin_ = postgres_bin_dir();
@@ -286,6 +298,13 @@ class PostgresServer {
         }
         pid_ = -1;
         return true;
+    }
+
+    // An existing server (GW_TEST_POSTGRES_DSN) standing in for one of our own: databases only, no stop/restart.
+    static std::unique_ptr<PostgresServer> external(std::string dsn) {
+        std::unique_ptr<PostgresServer> server(new PostgresServer());
+        server->external_dsn_ = std::move(dsn);
+        return server;
     }
 
     // Starts the server again on the same port and data directory.
@@ -401,7 +420,9 @@ class PostgresServer {
 // start. Call it from the main thread (the server's parent-death signal follows the thread that started it).
 inline PostgresServer* shared_postgres_server(std::string* error = nullptr) {
     static std::string start_error;
-    static std::unique_ptr<PostgresServer> server = PostgresServer::start({}, &start_error);
+    static std::unique_ptr<PostgresServer> server = external_test_dsn().empty()
+                                                        ? PostgresServer::start({}, &start_error)
+                                                        : PostgresServer::external(external_test_dsn());
     if (!server && error != nullptr) *error = start_error;
     return server.get();
 }
