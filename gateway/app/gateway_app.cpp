@@ -380,7 +380,9 @@ Result<std::unique_ptr<GatewayApp>> GatewayApp::create(boost::asio::io_context& 
     impl->health.add("store", [raw]() -> Result<void> {
         if (auto ready = raw->store->readiness(); !ready) return ready;  // e.g. PostgreSQL unreachable
         if (!raw->sink->has_capacity()) return make_error(ErrorCode::unavailable, "store queue is full");
-        if (!raw->last_commit_ok.load()) {
+        // PostgreSQL's readiness() checks the database itself: one failed commit must not keep an instance unready
+        // for good behind a load balancer, which would then send it nothing to commit.
+        if (!raw->last_commit_ok.load() && raw->config.store.kind != "postgres") {
             return make_error(ErrorCode::unavailable, "the last commit to the store failed (see the log)");
         }
         return {};

@@ -271,5 +271,52 @@ TEST_F(MultiInstanceTest, EveryAcknowledgedOrderIsDeliveredExactlyOnceWhenOneOfT
         taken_over, swept);
 }
 
+// The database is down when the gateway starts: the gateway still comes up, /readyz says why it is not ready, an
+// order gets a negative ACK (the sender retries), and once PostgreSQL is up the gateway migrates, becomes ready and
+// takes and delivers orders — without a restart.
+TEST_F(MultiInstanceTest, DatabaseUnreachableAtStartIsWaitedForWithReadinessFalseAndNegativeAcks) {
+    ASSERT_TRUE(postgres_->stop());
+    a_ = std::make_unique<gw::testing::GatewayProcess>(dir_ + "/gw-a.yaml", dir_ + "/gw-a.log");
+    ASSERT_TRUE(a_->start()) << "the gateway must start without its database: " << a_->log();
+    auto readyz = [&] {
+        return http_->request(
+            httpclient::HttpRequest::get("http://127.0.0.1:" + std::to_string(a_->http_port()) + "/readyz"));
+    };
+    auto not_ready = readyz();
+    ASSERT_TRUE(not_ready);
+    EXPECT_EQ(not_ready->status, 503);
+    EXPECT_NE(not_ready->body.find("not connected to PostgreSQL"), std::string::npos) << not_ready->body;
+
+    mllp::ClientOptions o;
+    o.io_timeout = 10s;
+    o.port = static_cast<std::uint16_t>(a_->mllp_port("care-system"));
+    mllp::MllpClient client(o);
+    ASSERT_TRUE(client.connect());
+    const auto message = order_message(sample_, "CTRL-EARLY", "BK-EARLY");
+    auto refused = client.exchange(message);
+    ASSERT_TRUE(refused);
+    EXPECT_FALSE(accepted(*refused)) << *refused;  // not acknowledged: nothing was stored
+
+    ASSERT_TRUE(postgres_->restart()) << postgres_->log();
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    bool ready = false;
+    while (!ready && std::chrono::steady_clock::now() < until) {
+        auto r = readyz();
+        ready = r && r->status == 200;
+        if (!ready) std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(ready) << a_->log();
+    auto retried = client.exchange(message);  // the care system's retry
+    ASSERT_TRUE(retried);
+    EXPECT_TRUE(accepted(*retried)) << *retried;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && !grocer_orders().contains("BK-EARLY")) {
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(grocer_orders()["BK-EARLY"], 1);
+    EXPECT_EQ(count(dsn_, "select count(*) from inbound_message"), 1);
+    EXPECT_EQ(a_->stop(), 0);
+}
+
 }  // namespace
 }  // namespace gw
