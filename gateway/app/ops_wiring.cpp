@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include "gateway/ops/mapping_trace.hpp"
 
 namespace gw::app {
@@ -14,6 +17,26 @@ std::int64_t file_size_or_zero(const std::string& path) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     return ec ? 0 : static_cast<std::int64_t>(size);
+}
+
+// SQLite writes the database file, its -wal and -shm beside it, and creates them in its folder: all must be
+// writable, and the disk must have room for the WAL to grow (a full disk fails every commit, so every ACK).
+Result<void> sqlite_writable(const std::string& path) {
+    constexpr std::uint64_t kMinFreeBytes = 64ull << 20;
+    const auto folder = std::filesystem::path(path).parent_path().empty() ? std::filesystem::path(".")
+                                                                        : std::filesystem::path(path).parent_path();
+    if (::access(path.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0) {
+        return make_error(ErrorCode::io_error, "the store's database file or folder is not writable: " + path);
+    }
+    struct statvfs fs {};
+    if (::statvfs(folder.c_str(), &fs) == 0) {
+        const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        if (free_bytes < kMinFreeBytes) {
+            return make_error(ErrorCode::io_error, "less than 64 MiB free on the store's disk (" +
+                                                       std::to_string(free_bytes >> 20) + " MiB)");
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -77,6 +100,7 @@ ops::OpsHooks make_ops_hooks(const std::unique_ptr<delivery::DeliveryEngine>& en
         hooks.store_size_bytes = [path = config.store.path]() -> std::optional<std::int64_t> {
             return file_size_or_zero(path) + file_size_or_zero(path + "-wal");
         };
+        hooks.store_writable = [path = config.store.path]() -> Result<void> { return sqlite_writable(path); };
     }
     return hooks;
 }

@@ -289,7 +289,7 @@ http::AsyncHandler AdminApi::guarded(Need need, Handler handler) {
                                  request));
         }
         // The Request stays valid until the Responder is called (router.hpp).
-        const bool queued = worker_.post([this, &request, who = *who, handler, reply] {
+        const bool queued = worker_.post([&request, who = *who, handler, reply] {
             try {
                 reply(handler(Call{request, who}));
             } catch (const std::exception& e) {

@@ -49,6 +49,8 @@ struct OpsHooks {
     std::function<std::vector<VendorStatus>()> vendors;
     std::function<PipelineStatus()> pipeline;
     std::function<std::optional<std::int64_t>()> store_size_bytes;  // database size on disk, if known
+    // For /readyz, on an HTTP strand (syscalls only, no queries): can the store's files be written, is there room?
+    std::function<Result<void>()> store_writable;
     std::function<std::vector<config::RouteSection>()> routes;     // the routes in effect (after reloads)
     // (Shadow-mode results need no hook: the shadow runner records them in the store, where ops reads them.)
 

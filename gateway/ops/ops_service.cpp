@@ -68,6 +68,7 @@ void OpsService::mount(http::Router& router) {
 }
 
 void OpsService::add_health_checks(http::HealthRegistry& health) {
+    if (hooks_.store_writable) health.add("store_disk", hooks_.store_writable);
     health.add("outbox", [this]() -> Result<void> {
         // From the counts the live feed refreshes: a readiness check must not query the store on an HTTP strand.
         const auto taken = stats_.last();

@@ -3,8 +3,8 @@
 //   GET /metrics              Prometheus text exposition (no token: it carries no personal data)
 //   /api/v1/...               the admin API (admin_api.hpp), bearer tokens with roles
 //   GET /dashboard/...        the live dashboard (static files compiled into the binary); GET / redirects there
-// plus the readiness check "outbox" (a destination whose oldest pending item waits longer than
-// outbox_stuck_after, and that nobody paused, makes the gateway not ready).
+// plus the readiness checks "outbox" (a destination whose oldest pending item waits longer than
+// outbox_stuck_after, and that nobody paused, makes the gateway not ready) and "store_disk" (OpsHooks::store_writable).
 //
 // Usage (gateway/app):
 //   auto ops = OpsService::create(store, hooks, options);      // reads the tokens file

@@ -152,6 +152,14 @@ routes:
   const mllpPort = Number((await waitForOutput(gateway, /"event":"mllp_listening".*?"address":"[^"]*:(\d+)"/, 'the gateway MLLP port'))[1]);
   const base = `http://127.0.0.1:${httpPort}`;
   log('gateway http', httpPort, 'mllp', mllpPort);
+  // Ready, with the real checks: the store's disk is writable, no outbox is stuck.
+  const ready = await waitFor('/readyz', async () => {
+    const r = await http(`${base}/readyz`);
+    return r.status === 200 ? r.json() : null;
+  });
+  for (const check of ['store', 'store_disk', 'listeners', 'outbox']) {
+    if (!ready.checks.some((c) => c.name === check && c.status === 'ok')) throw new Error(`/readyz lacks ${check}: ${JSON.stringify(ready)}`);
+  }
 
   // ---- the browser ---------------------------------------------------------------------------------------------
   const browser = await chromium.launch({

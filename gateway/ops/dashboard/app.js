@@ -375,9 +375,16 @@ async function loadVendors() {
 
 // ---- orders -----------------------------------------------------------------------------------------------------
 
+function nextDay(day) {
+  const d = new Date(day + 'T12:00:00Z');
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 function orderQuery(form) {
   const params = new URLSearchParams();
-  for (const [k, v] of new FormData(form)) if (v) params.set(k, v);
+  // The API's `to` is exclusive; a "To" day in the form includes that day.
+  for (const [k, v] of new FormData(form)) if (v) params.set(k, k === 'to' ? nextDay(v) : v);
   params.set('limit', '50');
   return params;
 }
