@@ -84,8 +84,12 @@ struct StatusPoller::Impl : std::enable_shared_from_this<StatusPoller::Impl> {
     }
 
     void round() {
-        for (auto& v : vendors) refresh(*v);
-        for (auto& v : vendors) launch_due(*v);
+        // Several gateways on one PostgreSQL store: one of them polls the grocers (an advisory lock; SQLite: always
+        // this one). An instance that takes the lead over rebuilds its list of open orders in refresh().
+        if (auto lead = store.try_lead("status.poll"); lead && *lead) {
+            for (auto& v : vendors) refresh(*v);
+            for (auto& v : vendors) launch_due(*v);
+        }
         schedule();
     }
 
