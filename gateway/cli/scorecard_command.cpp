@@ -7,7 +7,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/ops/scorecard.hpp"
-#include "gateway/store/sqlite_store.hpp"
+#include "gateway/store/open_store.hpp"
 
 namespace gw::cli {
 
@@ -32,13 +32,11 @@ int scorecard(const ScorecardArgs& args) {
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     if (!loaded.config) return 2;
     const auto& cfg = *loaded.config;
-    if (cfg.store.kind != "sqlite") {
-        std::cerr << "error: scorecard supports store kind sqlite in this build\n";
-        return 2;
-    }
-    store::SqliteStoreOptions options;
+    store::OpenStoreOptions options;
+    options.kind = cfg.store.kind;
     options.path = cfg.store.path;
-    auto opened = store::SqliteStore::open(options);
+    options.dsn = cfg.store.dsn;
+    auto opened = store::open_store(options);
     if (!opened) {
         std::cerr << opened.error().to_string() << "\n";
         return 2;
