@@ -130,7 +130,8 @@ LiveFeed::Sample LiveFeed::sample() const {
 json::value LiveFeed::tick() {
     std::lock_guard tick_lock(tick_mutex_);
     const auto now = steady_clock::now();
-    if (last_stats_ == steady_clock::time_point{} || now - last_stats_ >= options_.stats_interval) {
+    const auto stats_every = clients() > 0 ? options_.stats_interval : options_.idle_stats_interval;
+    if (last_stats_ == steady_clock::time_point{} || now - last_stats_ >= stats_every) {
         if (auto r = stats_.get(); !r) log::warn("ops.stats_failed", {{"error", r.error().to_string()}});
         last_stats_ = now;
     }

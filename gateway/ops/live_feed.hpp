@@ -29,7 +29,10 @@ namespace gw::ops {
 
 struct LiveFeedOptions {
     std::chrono::milliseconds interval{1'000};
+    // Store counts cost a query that grows with the order table (GROUP BY over orders): every stats_interval while
+    // someone watches, every idle_stats_interval otherwise (they still feed /readyz's outbox check).
     std::chrono::milliseconds stats_interval{2'000};
+    std::chrono::milliseconds idle_stats_interval{15'000};
     std::chrono::milliseconds window{60'000};  // rates and percentiles are over this much history
     std::size_t max_clients = 32;
 };
