@@ -13,6 +13,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/cli/oslo_day_option.hpp"
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/ops/auth.hpp"
 #include "gateway/routing/route_check.hpp"
 
 namespace gw::cli {
@@ -37,6 +38,12 @@ void add_check_command(CLI::App& app) {
         if (result.config) {
             // Status in (webhook secrets) and out (report mappings), as a start would check them.
             auto status_errors = app::check_status(*result.config);
+            // The admin API's tokens file, read as the gateway reads it at start (FILE:LINE:COL per problem).
+            if (!result.config->admin.tokens_file.empty()) {
+                if (auto tokens = ops::TokenStore::load(result.config->admin.tokens_file); !tokens) {
+                    errors.push_back(tokens.error());
+                }
+            }
             // The same build a start or a reload runs; adapters are created with idle clients and nothing is sent.
             boost::asio::io_context io;
             auto built = app::build_runtime_config(io, std::move(*result.config), {1, *day, nullptr});

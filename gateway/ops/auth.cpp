@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -99,7 +100,9 @@ Result<TokenStore> read_tokens(std::optional<YAML::Node> root, config::Diagnosti
     }
     auto errors = diagnostics.sorted();
     if (!errors.empty()) {
+        // One Error that prints every problem, each on its own FILE:LINE:COL line with its own hint.
         Error first = errors.front();
+        if (!first.hint.empty()) first.message += " (hint: " + std::exchange(first.hint, {}) + ")";
         for (std::size_t i = 1; i < errors.size(); ++i) first.message += "\n" + errors[i].to_string();
         return first;
     }
