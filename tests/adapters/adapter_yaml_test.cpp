@@ -35,7 +35,7 @@ TEST(AdapterYaml, ShippedFoldersCheckClean) {
         const auto errors = check_adapter_folder(shipped(name));
         EXPECT_TRUE(errors.empty()) << name << ":\n" << all(errors);
     }
-    EXPECT_EQ(adapter_kinds(), (std::vector<std::string_view>{"http_json", "http_xml"}));
+    EXPECT_EQ(adapter_kinds(), (std::vector<std::string_view>{"http_json", "http_xml", "mllp_out"}));
 }
 
 TEST(AdapterYaml, ShippedOdaConfigIsTyped) {
