@@ -3,9 +3,13 @@
 // (the grocer sandbox) and — shadow mode — are also translated with instacart-connect's mappings and submitted to
 // instacart's *test* endpoint (a second sandbox), never its production API, with every outcome counted. Then the
 // date passes (the gateway's clock is moved; nothing sleeps until midnight): new orders go to instacart-connect's
-// production API, while the orders oda-web still had in flight complete with oda-web. Each order keeps its vendor.
+// production API, while the orders oda-web still had in flight complete with oda-web. Each order keeps its vendor for
+// life: its status reports (ORS^O06 over MLLP to the care system: oda-web's acceptance, instacart-connect's webhooks
+// up to delivered) and a cancel after the switch, answered for oda-web's order by oda-web.
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -19,10 +23,12 @@
 #include <gtest/gtest.h>
 
 #include "gateway/app/gateway_app.hpp"
+#include "gateway/hl7/message.hpp"
 #include "gateway/httpclient/blocking_client.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/routing/oslo_time.hpp"
 #include "gateway/routing/route_table.hpp"
+#include "tests/support/care_system_receiver.hpp"
 #include "tests/support/order_traffic.hpp"
 #include "tests/support/sandbox_process.hpp"
 
@@ -51,7 +57,7 @@ vendors:
     slot_hold: 10m
     webhook_url: http://127.0.0.1:9/instacart
     webhook_secret: hook-secret
-    event_interval: 60s
+    event_interval: 80ms
 )";
 }
 
@@ -90,12 +96,18 @@ protected:
 
     std::string config_text(const std::string& switch_day) const {
         return fmt::format(R"(gateway: {{instance_id: switchover-test, shutdown_grace: 10s}}
-http: {{enabled: false}}
+http: {{host: 127.0.0.1, port: 0}}
 mllp:
   - name: care-system
     host: 127.0.0.1
     port: 0
     mapping: {src}/mappings/inbound/oms-o05.yaml
+    status_out:
+      host: 127.0.0.1
+      port: {receiver}
+      ack_timeout: 5s
+      mapping: {src}/mappings/outbound/ors-o06.yaml
+      delivery: {{backoff_initial: 50ms, backoff_max: 200ms}}
 store: {{kind: sqlite, path: {dir}/gw.db}}
 vendors:
   oda-web:
@@ -116,7 +128,8 @@ routes:
       - {{vendor: instacart-connect, from: "{day}"}}
 )",
                            fmt::arg("src", src_), fmt::arg("dir", dir_), fmt::arg("grocers", grocers_.base_url()),
-                           fmt::arg("test", instacart_test_.base_url()), fmt::arg("day", switch_day));
+                           fmt::arg("test", instacart_test_.base_url()), fmt::arg("day", switch_day),
+                           fmt::arg("receiver", care_system_.port()));
     }
 
     void control(const gw::testing::SandboxProcess& sandbox, httpclient::Verb verb, const std::string& path,
@@ -143,14 +156,31 @@ routes:
         return out;
     }
 
-    std::string send(mllp::MllpClient& client, const std::string& control_id) {
-        auto ack = client.exchange(gw::testing::unique_order(gw::testing::sample("oms-o05-one-line.hl7"), control_id,
-                                                             "BK-" + control_id));
+    std::string send(mllp::MllpClient& client, const std::string& control_id, const std::string& placer,
+                     const std::string& sample = "oms-o05-one-line.hl7") {
+        auto ack = client.exchange(gw::testing::unique_order(gw::testing::sample(sample), control_id, placer));
         if (!ack) return ack.error().to_string();
         return gw::testing::accepted(gw::testing::ack_code(*ack)) ? "accepted" : *ack;
     }
 
+    // The care system's states of each order (ORC-2 placer -> ORC-16.1 of every ORS^O06), and its UC answers.
+    // `messages` as the receiver hands them to a wait_until predicate (under its lock: never call back into it).
+    static std::map<std::string, std::vector<std::string>> reported_states(const std::vector<std::string>& messages) {
+        std::map<std::string, std::vector<std::string>> out;
+        std::set<std::string> seen;  // a report resent after a negative ACK keeps its MSH-10
+        for (const auto& payload : messages) {
+            auto m = hl7::parse(payload);
+            if (!m || !seen.insert(m->get("MSH-10")).second) continue;
+            out[m->get("ORC-2")].push_back(m->get("ORC-1") == "UC" ? "UC: " + m->get("ORC-16.2") : m->get("ORC-16.1"));
+        }
+        return out;
+    }
+    static bool has(const std::vector<std::string>& states, std::string_view prefix) {
+        return std::any_of(states.begin(), states.end(), [&](const std::string& s) { return s.starts_with(prefix); });
+    }
+
     std::string src_ = GATEWAY_SOURCE_DIR;
+    gw::testing::CareSystemReceiver care_system_;
     gw::testing::SandboxProcess grocers_{grocers_yaml()};          // the grocers' production APIs
     gw::testing::SandboxProcess instacart_test_{grocers_yaml()};   // instacart-connect's test endpoint
     std::unique_ptr<httpclient::BlockingHttpClient> http_;
@@ -187,6 +217,11 @@ TEST_F(SwitchoverTest, NewOrdersGoToTheNewGrocerWhileTheOldOnesFinishAndShadowMo
     app_ = std::move(app).value();
     ASSERT_TRUE(app_->start());
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    // The grocers' webhooks to the gateway's HTTP port, known only now. The test endpoint's go nowhere.
+    control(grocers_, httpclient::Verb::post, "/_sandbox/callbacks",
+            json::serialize(json::object{
+                {"instacart-connect",
+                 fmt::format("http://127.0.0.1:{}/api/v1/webhooks/instacart-connect", app_->http_port())}}));
     control(grocers_, httpclient::Verb::delete_, "/_sandbox/orders");
     control(instacart_test_, httpclient::Verb::delete_, "/_sandbox/orders");
     // oda-web answers slowly, so its orders are still being delivered when the contract ends.
@@ -200,7 +235,9 @@ TEST_F(SwitchoverTest, NewOrdersGoToTheNewGrocerWhileTheOldOnesFinishAndShadowMo
 
     // ---- the day before: oda-web, and instacart-connect in the shadow ----
     constexpr int kBefore = 3;
-    for (int i = 0; i < kBefore; ++i) ASSERT_EQ(send(care_system, fmt::format("SW-A{}", i)), "accepted");
+    for (int i = 0; i < kBefore; ++i) {
+        ASSERT_EQ(send(care_system, fmt::format("SW-A{}", i), fmt::format("BK-SW-A{}", i)), "accepted");
+    }
     ASSERT_EQ(db.wait_for("SELECT COUNT(*) FROM orders", kBefore, 20s), kBefore);
     const auto before_ids = db.column("SELECT id FROM orders ORDER BY seq");
     EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE vendor = 'oda-web'"), kBefore);
@@ -213,7 +250,9 @@ TEST_F(SwitchoverTest, NewOrdersGoToTheNewGrocerWhileTheOldOnesFinishAndShadowMo
     EXPECT_LT(done_at_switch, kBefore) << "oda-web had nothing in flight at the switch-over";
 
     constexpr int kAfter = 3;
-    for (int i = 0; i < kAfter; ++i) ASSERT_EQ(send(care_system, fmt::format("SW-B{}", i)), "accepted");
+    for (int i = 0; i < kAfter; ++i) {
+        ASSERT_EQ(send(care_system, fmt::format("SW-B{}", i), fmt::format("BK-SW-B{}", i)), "accepted");
+    }
     ASSERT_EQ(db.wait_for("SELECT COUNT(*) FROM orders", kBefore + kAfter, 20s), kBefore + kAfter);
     EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE vendor = 'instacart-connect'"), kAfter);
 
@@ -230,8 +269,6 @@ TEST_F(SwitchoverTest, NewOrdersGoToTheNewGrocerWhileTheOldOnesFinishAndShadowMo
               0)
         << "no oda-web delivery finished after the contract ended";
     EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE vendor = 'oda-web' AND state = 'accepted'"), kBefore);
-    EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE vendor = 'instacart-connect' AND state = 'submitted'"),
-              kAfter);
     EXPECT_EQ(db.count("SELECT COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id "
                        "WHERE e.vendor = o.vendor"),
               db.count("SELECT COUNT(*) FROM order_event"));
@@ -260,6 +297,41 @@ TEST_F(SwitchoverTest, NewOrdersGoToTheNewGrocerWhileTheOldOnesFinishAndShadowMo
                   std::sort(ids.begin(), ids.end());
                   return ids;
               }());
+
+    // Status back to the care system, each order from its own grocer: oda-web's acceptance, instacart-connect's
+    // webhooks (signed, from its production API) all the way to delivered.
+    ASSERT_TRUE(care_system_.wait_until(
+        [&](const std::vector<std::string>& messages) {
+            auto states = reported_states(messages);
+            for (int i = 0; i < kBefore; ++i) {
+                if (!has(states[fmt::format("BK-SW-A{}", i)], "accepted")) return false;
+            }
+            for (int i = 0; i < kAfter; ++i) {
+                if (!has(states[fmt::format("BK-SW-B{}", i)], "delivered")) return false;
+            }
+            return true;
+        },
+        60s))
+        << care_system_.messages().size() << " reports";
+    EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE vendor = 'instacart-connect' AND state = 'delivered'"),
+              kAfter);
+    EXPECT_EQ(db.count("SELECT COUNT(*) FROM order_event e JOIN orders o ON o.id = e.order_id "
+                       "WHERE e.vendor <> o.vendor"),
+              0);
+
+    // A cancel after the switch-over for an order stored before it goes to that order's grocer, oda-web — which
+    // cannot cancel through its API: the care system hears exactly that, about oda-web, not instacart-connect.
+    ASSERT_EQ(send(care_system, "SW-C0", "BK-SW-A0", "oms-o05-cancel.hl7"), "accepted");
+    ASSERT_TRUE(care_system_.wait_until(
+        [&](const std::vector<std::string>& messages) { return has(reported_states(messages)["BK-SW-A0"], "UC: "); },
+        30s));
+    auto states = reported_states(care_system_.messages());
+    for (const auto& state : states["BK-SW-A0"]) {
+        if (state.starts_with("UC: ")) {
+            EXPECT_NE(state.find("grocer oda-web cannot cancel"), std::string::npos) << state;
+        }
+    }
+    EXPECT_EQ(db.count("SELECT COUNT(*) FROM outbox WHERE kind = 'cancel'"), 0);
 }
 
 }  // namespace
