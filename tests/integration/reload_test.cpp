@@ -44,7 +44,7 @@ vendors:
     max_in_flight: 8
   peppol-ap:
     callback_url: http://127.0.0.1:9/peppol
-    response_delay: 60s
+    response_delay: 10ms
 )";
 }
 
@@ -65,11 +65,13 @@ protected:
         if (app_) {
             std::promise<void> stopped;
             app_->stop([&] { stopped.set_value(); });
-            stopped.get_future().wait_for(20s);
-            app_.reset();
+            EXPECT_EQ(stopped.get_future().wait_for(20s), std::future_status::ready);
         }
+        // The io threads end before the app goes: nothing of it may run on them while it is destroyed.
         work_.reset();
+        io_.stop();
         for (auto& t : threads_) t.join();
+        app_.reset();
         std::filesystem::remove_all(dir_);
         log::init({});
     }
