@@ -267,7 +267,12 @@ void read_config(ObjectReader& root, GatewayConfig& cfg, const LoadOptions& opti
         s.max_batch = static_cast<int>(r.integer_or("max_batch", s.max_batch, 1, 100'000));
     });
     root.object("admin", [&](ObjectReader& r) {
-        cfg.admin.tokens_file = r.file_path("tokens_file", false, options.check_files).value_or("");
+        // Empty (e.g. "${GATEWAY_ADMIN_TOKENS:-}") means no tokens: the admin API refuses every call.
+        if (r.has("tokens_file") && r.string("tokens_file").value_or("").empty()) {
+            cfg.admin.tokens_file.clear();
+        } else {
+            cfg.admin.tokens_file = r.file_path("tokens_file", false, options.check_files).value_or("");
+        }
         cfg.admin.dashboard = r.boolean_or("dashboard", cfg.admin.dashboard);
         cfg.admin.max_page_size = static_cast<int>(r.integer_or("max_page_size", cfg.admin.max_page_size, 1, 1000));
         cfg.admin.stream_interval = r.duration_or("stream_interval", cfg.admin.stream_interval);

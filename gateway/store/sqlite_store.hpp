@@ -80,6 +80,7 @@ class SqliteStore final : public Store {
 
     Result<PurgeResult> purge_personal_data(std::chrono::days older_than) override;
     Result<StoreStats> stats() override;
+    Result<void> maintain() override;
     // One instance per SQLite file: it always leads, and it is ready once open.
     Result<bool> try_lead(std::string_view) override { return true; }
     Result<void> readiness() override { return {}; }

@@ -127,6 +127,10 @@ class Store : public InboundBatchWriter {
     virtual Result<std::vector<ShadowCount>> shadow_counts(std::optional<TimePoint> since);
     virtual Result<Page<ShadowResult>> find_shadow_results(const ShadowQuery& query);
 
+    // Periodic upkeep, called by gateway/housekeeping off the hot path (SQLite: checkpoint the WAL into the database
+    // file without blocking writers). Default: nothing to do.
+    virtual Result<void> maintain() { return {}; }
+
     // ---- several gateway instances on one store ----
     // Whether this instance should run the singleton job `job` (outbox polling of a vendor, retention, scorecard
     // aggregation) now. PostgreSQL: a session advisory lock per job, held on a connection the store keeps for it,
