@@ -125,8 +125,11 @@ public:
     int orders(const std::string& vendor) {
         auto r = control_->request(httpclient::HttpRequest::get(process_.url("/_sandbox/orders")));
         if (!r) return -1;
+        boost::system::error_code ec;
+        const auto all = json::parse(r->body, ec);  // kept: a range-for over parse(...).as_array() would dangle
+        if (ec || !all.is_array()) return -1;
         int n = 0;
-        for (const auto& o : json::parse(r->body).as_array())
+        for (const auto& o : all.as_array())
             if (o.at("vendor") == vendor.c_str()) ++n;
         return n;
     }

@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/configured_store.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/mapping.hpp"
 #include "gateway/pipeline/order_pipeline.hpp"
-#include "gateway/store/open_store.hpp"
 
 namespace gw::cli {
 
@@ -29,16 +29,9 @@ int replay(const ReplayArgs& args) {
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     if (!loaded.config) return 2;
     const auto& cfg = *loaded.config;
-    store::OpenStoreOptions options;
-    options.kind = cfg.store.kind;
-    options.path = cfg.store.path;
-    options.dsn = cfg.store.dsn;
-    auto opened = store::open_store(options);
-    if (!opened) {
-        std::cerr << opened.error().to_string() << "\n";
-        return 2;
-    }
-    auto& db = **opened;
+    auto opened = open_configured_store(cfg);
+    if (!opened) return 2;
+    auto& db = *opened;
     const std::string actor = args.actor.empty() ? "cli:" + std::string(std::getenv("USER") ? std::getenv("USER") : "?")
                                                  : args.actor;
 

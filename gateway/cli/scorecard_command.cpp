@@ -5,9 +5,9 @@
 #include <iostream>
 
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/configured_store.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/ops/scorecard.hpp"
-#include "gateway/store/open_store.hpp"
 
 namespace gw::cli {
 
@@ -32,16 +32,9 @@ int scorecard(const ScorecardArgs& args) {
     for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
     if (!loaded.config) return 2;
     const auto& cfg = *loaded.config;
-    store::OpenStoreOptions options;
-    options.kind = cfg.store.kind;
-    options.path = cfg.store.path;
-    options.dsn = cfg.store.dsn;
-    auto opened = store::open_store(options);
-    if (!opened) {
-        std::cerr << opened.error().to_string() << "\n";
-        return 2;
-    }
-    auto orders = ops::load_scorecard_orders(**opened, *period, args.vendor, args.max_orders);
+    auto opened = open_configured_store(cfg);
+    if (!opened) return 2;
+    auto orders = ops::load_scorecard_orders(*opened, *period, args.vendor, args.max_orders);
     if (!orders) {
         std::cerr << orders.error().to_string() << "\n";
         return 1;

@@ -709,6 +709,10 @@ void HttpServer::State::on_accept(error_code ec, tcp::socket socket) {
         });
         return;
     }
+    // Responses are written whole; without TCP_NODELAY a keep-alive response that follows one the peer has not yet
+    // acknowledged waits for its delayed ACK (~40 ms on Linux) — Nagle's algorithm against a request/response API.
+    error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     error_code peer_ec;
     auto endpoint = socket.remote_endpoint(peer_ec);
     std::string peer = peer_ec ? std::string("unknown") : format_peer(endpoint);

@@ -648,6 +648,8 @@ void MllpListener::on_accept(error_code ec, tcp::socket socket) {
         socket.close(ignored);
         return;
     }
+    // Each ACK is one small write after the peer's message: Nagle would hold it for the peer's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ignored);
     PeerInfo peer;
     peer.connection_id = next_connection_id_++;
     peer.tls = shared_->ssl_context != nullptr;

@@ -22,6 +22,7 @@
 
 #include "gateway/httpclient/blocking_client.hpp"
 #include "gateway/mllp/client.hpp"
+#include "tests/support/exactly_once.hpp"
 #include "tests/support/gateway_process.hpp"
 #include "tests/support/sandbox_process.hpp"
 
@@ -34,24 +35,6 @@ namespace fs = std::filesystem;
 std::string read_text(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// The shipped one-line sample with its control id (MSH-10) and placer order number (ORC-2) made unique.
-std::string order_message(const std::string& sample, const std::string& control_id, const std::string& placer) {
-    std::string msg = sample;
-    auto replace = [&msg](std::string_view from, const std::string& to) {
-        auto pos = msg.find(from);
-        if (pos != std::string::npos) msg.replace(pos, from.size(), to);
-    };
-    replace("|MSG00004|", "|" + control_id + "|");
-    replace("ORC|NW|BK-2026-004714|", "ORC|NW|" + placer + "|");
-    for (auto& c : msg)
-        if (c == '\n') c = '\r';
-    return msg;
-}
-
-bool accepted(std::string_view ack) {
-    return ack.find("MSA|AA|") != std::string_view::npos || ack.find("MSA|CA|") != std::string_view::npos;
 }
 
 long long count(const std::string& db_path, const std::string& sql) {
@@ -145,11 +128,11 @@ routes:
                 for (int i = 0; !stop.load() && i < 5000; ++i) {
                     const auto id = fmt::format("R{}C{}N{}", round, c, i);
                     const auto placer = "BK-" + id;
-                    auto ack = client.exchange(order_message(sample_, "CTRL-" + id, placer));
+                    auto ack = client.exchange(testing::unique_order_message(sample_, "CTRL-" + id, placer));
                     if (!ack) return;  // killed: this message may or may not be stored, but it was not ACKed
                     std::lock_guard lock(mutex_);
                     ++sent_;
-                    if (accepted(*ack)) acked_.insert(placer);
+                    if (testing::accept_ack(*ack)) acked_.insert(placer);
                 }
             });
         }
@@ -157,21 +140,6 @@ routes:
         gateway_->kill();
         stop = true;
         for (auto& t : senders) t.join();
-    }
-
-    // The sandbox's accepted orders: external reference -> how many times.
-    std::map<std::string, int> grocer_orders() {
-        std::map<std::string, int> out;
-        auto r = http_->request(httpclient::HttpRequest::get(sandbox_->url("/_sandbox/orders")));
-        if (!r || r->status != 200) return out;
-        boost::system::error_code ec;
-        auto v = boost::json::parse(r->body, ec);
-        if (ec || !v.is_array()) return out;
-        for (const auto& o : v.as_array()) {
-            const auto* ref = o.as_object().if_contains("external_ref");
-            if (ref && ref->is_string()) ++out[std::string(ref->as_string())];
-        }
-        return out;
     }
 
     std::string dir_, db_, config_, sample_;
@@ -208,28 +176,9 @@ TEST_F(CrashTest, EveryAcknowledgedOrderReachesTheGrocerExactlyOnceAcrossKillNin
     }
     ASSERT_EQ(open, 0) << "deliveries still open after 60 s";
 
-    const auto orders = grocer_orders();
-    // Exactly once: no reference twice at the grocer.
-    for (const auto& [ref, n] : orders) EXPECT_EQ(n, 1) << ref << " reached the grocer " << n << " times";
-    // Every acknowledged order is there.
-    std::size_t missing = 0;
-    for (const auto& ref : acked_) {
-        if (!orders.contains(ref)) {
-            ++missing;
-            ADD_FAILURE() << "acknowledged order " << ref << " never reached the grocer";
-            if (missing > 10) break;
-        }
-    }
-    // Nothing half applied: every stored message is exactly one order, every order exactly one done delivery, and
-    // the grocer has exactly the stored orders (an un-ACKed message that was stored anyway is delivered too —
-    // the care system will resend it and get the original ACK back).
+    const auto orders = testing::grocer_orders(*http_, sandbox_->url("/_sandbox/orders"));
+    testing::expect_exactly_once(orders, acked_, [this](const std::string& sql) { return count(db_, sql); });
     const long long messages = count(db_, "select count(*) from inbound_message");
-    EXPECT_EQ(count(db_, "select count(*) from inbound_message where state <> 'processed'"), 0);
-    EXPECT_EQ(count(db_, "select count(*) from orders"), messages);
-    EXPECT_EQ(count(db_, "select count(*) from outbox where state = 'done'"), messages);
-    EXPECT_EQ(count(db_, "select count(*) from outbox where state = 'dead'"), 0);
-    EXPECT_EQ(static_cast<long long>(orders.size()), messages);
-    EXPECT_GE(messages, static_cast<long long>(acked_.size()));
     EXPECT_EQ(gateway_->stop(), 0);
     std::cout << fmt::format("[ crash ] {} sent, {} acknowledged, {} stored, {} at the grocer\n", sent_,
                              acked_.size(), messages, orders.size());

@@ -25,6 +25,7 @@
 
 #include "gateway/httpclient/blocking_client.hpp"
 #include "gateway/mllp/client.hpp"
+#include "tests/support/exactly_once.hpp"
 #include "tests/support/gateway_process.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/sandbox_process.hpp"
@@ -38,25 +39,6 @@ namespace fs = std::filesystem;
 std::string read_text(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// The shipped one-line sample with its control id (MSH-10) and placer order number (ORC-2) made unique.
-std::string order_message(const std::string& sample, const std::string& control_id, const std::string& placer) {
-    std::string msg = sample;
-    auto replace = [&msg](std::string_view from, const std::string& to) {
-        auto pos = msg.find(from);
-        if (pos != std::string::npos) msg.replace(pos, from.size(), to);
-    };
-    replace("|MSG00004|", "|" + control_id + "|");
-    replace("ORC|NW|BK-2026-004714|", "ORC|NW|" + placer + "|");
-    for (auto& c : msg) {
-        if (c == '\n') c = '\r';
-    }
-    return msg;
-}
-
-bool accepted(std::string_view ack) {
-    return ack.find("MSA|AA|") != std::string_view::npos || ack.find("MSA|CA|") != std::string_view::npos;
 }
 
 long long count(const std::string& dsn, const std::string& sql) {
@@ -141,17 +123,7 @@ routes:
 
     // The sandbox's accepted orders: external reference -> how many times.
     std::map<std::string, int> grocer_orders() {
-        std::map<std::string, int> out;
-        auto r = http_->request(httpclient::HttpRequest::get(sandbox_->url("/_sandbox/orders")));
-        if (!r || r->status != 200) return out;
-        boost::system::error_code ec;
-        auto v = boost::json::parse(r->body, ec);
-        if (ec || !v.is_array()) return out;
-        for (const auto& o : v.as_array()) {
-            const auto* ref = o.as_object().if_contains("external_ref");
-            if (ref && ref->is_string()) ++out[std::string(ref->as_string())];
-        }
-        return out;
+        return gw::testing::grocer_orders(*http_, sandbox_->url("/_sandbox/orders"));
     }
 
     std::unique_ptr<gw::testing::PostgresServer> postgres_;
@@ -183,7 +155,7 @@ TEST_F(MultiInstanceTest, EveryAcknowledgedOrderIsDeliveredExactlyOnceWhenOneOfT
         if (!client->connect()) return;
         for (int i = 0; !stop.load() && i < 100'000; ++i) {
             const auto key = fmt::format("S{}N{}", id, i);
-            const auto message = order_message(sample_, "CTRL-" + key, "BK-" + key);
+            const auto message = gw::testing::unique_order_message(sample_, "CTRL-" + key, "BK-" + key);
             ++sent;
             auto ack = client->exchange(message);
             if (!ack && port != port_b) {
@@ -195,7 +167,7 @@ TEST_F(MultiInstanceTest, EveryAcknowledgedOrderIsDeliveredExactlyOnceWhenOneOfT
                 ack = client->exchange(message);
             }
             if (!ack) return;
-            if (accepted(*ack)) {
+            if (gw::testing::accept_ack(*ack)) {
                 std::lock_guard lock(mutex);
                 acked.insert("BK-" + key);
             }
@@ -236,22 +208,8 @@ TEST_F(MultiInstanceTest, EveryAcknowledgedOrderIsDeliveredExactlyOnceWhenOneOfT
     ASSERT_EQ(open, 0) << "deliveries still open after 120 s; survivor's log:\n" << b_->log().substr(0, 20000);
 
     const auto orders = grocer_orders();
-    for (const auto& [ref, n] : orders) EXPECT_EQ(n, 1) << ref << " reached the grocer " << n << " times";
-    std::size_t missing = 0;
-    for (const auto& ref : acked) {
-        if (!orders.contains(ref)) {
-            ++missing;
-            ADD_FAILURE() << "acknowledged order " << ref << " never reached the grocer";
-            if (missing > 10) break;
-        }
-    }
+    gw::testing::expect_exactly_once(orders, acked, [this](const std::string& sql) { return count(dsn_, sql); });
     const long long messages = count(dsn_, "select count(*) from inbound_message");
-    EXPECT_EQ(count(dsn_, "select count(*) from inbound_message where state <> 'processed'"), 0);
-    EXPECT_EQ(count(dsn_, "select count(*) from orders"), messages);
-    EXPECT_EQ(count(dsn_, "select count(*) from outbox where state = 'done'"), messages);
-    EXPECT_EQ(count(dsn_, "select count(*) from outbox where state = 'dead'"), 0);
-    EXPECT_EQ(static_cast<long long>(orders.size()), messages);
-    EXPECT_GE(messages, static_cast<long long>(acked.size()));
     // Claimed twice: deliveries the dead instance had leased, finished by the survivor.
     const long long taken_over = count(dsn_, "select count(*) from outbox where attempts > 1");
     // Messages the dead instance acknowledged but never turned into orders, picked up by the survivor's sweep.
@@ -292,10 +250,10 @@ TEST_F(MultiInstanceTest, DatabaseUnreachableAtStartIsWaitedForWithReadinessFals
     o.port = static_cast<std::uint16_t>(a_->mllp_port("care-system"));
     mllp::MllpClient client(o);
     ASSERT_TRUE(client.connect());
-    const auto message = order_message(sample_, "CTRL-EARLY", "BK-EARLY");
+    const auto message = gw::testing::unique_order_message(sample_, "CTRL-EARLY", "BK-EARLY");
     auto refused = client.exchange(message);
     ASSERT_TRUE(refused);
-    EXPECT_FALSE(accepted(*refused)) << *refused;  // not acknowledged: nothing was stored
+    EXPECT_FALSE(gw::testing::accept_ack(*refused)) << *refused;  // not acknowledged: nothing was stored
 
     ASSERT_TRUE(postgres_->restart()) << postgres_->log();
     const auto until = std::chrono::steady_clock::now() + 60s;
@@ -308,7 +266,7 @@ TEST_F(MultiInstanceTest, DatabaseUnreachableAtStartIsWaitedForWithReadinessFals
     ASSERT_TRUE(ready) << a_->log();
     auto retried = client.exchange(message);  // the care system's retry
     ASSERT_TRUE(retried);
-    EXPECT_TRUE(accepted(*retried)) << *retried;
+    EXPECT_TRUE(gw::testing::accept_ack(*retried)) << *retried;
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline && !grocer_orders().contains("BK-EARLY")) {
         std::this_thread::sleep_for(50ms);

@@ -135,6 +135,9 @@ void Relay::accept_loop() {
         }
         link->backend.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), backend_port_), ec);
         if (ec) continue;
+        // A relay must not add Nagle delays of its own to small request/response exchanges.
+        link->client.set_option(tcp::no_delay(true), ec);
+        link->backend.set_option(tcp::no_delay(true), ec);
         std::lock_guard lock(mutex_);
         links_.remove_if([](const std::weak_ptr<Link>& w) { return w.expired(); });
         links_.push_back(link);
