@@ -71,6 +71,11 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
     asio::executor_work_guard<asio::io_context::executor_type> guard;
     std::map<std::string, std::unique_ptr<Destination>, std::less<>> destinations;
     bool stopping = false;
+    // Set by the destructor: the engine is gone, late completions are dropped instead of queued (a handler queued on
+    // `work` holds this Impl, which owns `work`: a cycle that would never be freed).
+    std::atomic<bool> abandoned{false};
+    // Deliveries waiting for a rate-limit token (cancelled by the destructor; expired entries are pruned).
+    std::vector<std::weak_ptr<asio::steady_timer>> rate_waits;
     std::vector<std::function<void()>> stopped_callbacks;
     asio::steady_timer stop_timer;
     std::thread thread;
@@ -129,7 +134,13 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
         const auto wait = d.bucket ? d.bucket->reserve() : std::chrono::nanoseconds(0);
         if (wait > std::chrono::nanoseconds(0)) {
             auto timer = std::make_shared<asio::steady_timer>(work, wait);
+            std::erase_if(rate_waits, [](const auto& w) { return w.expired(); });
+            rate_waits.push_back(timer);
             timer->async_wait([self = shared_from_this(), dp = &d, timer, item = std::move(item)](auto) mutable {
+                if (self->stopping) {  // stays leased; released at the next start
+                    dp->in_flight.fetch_sub(1);
+                    return;
+                }
                 self->run(*dp, std::move(item));
             });
             return;
@@ -169,6 +180,7 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
         d.spec.adapter->run(op, std::move(request),
                             [self = shared_from_this(), dp = &d, item = std::move(item), started_steady,
                              started](adapters::DeliveryOutcome outcome) mutable {
+                                if (self->abandoned.load()) return;  // filed by nobody: leased, retried after restart
                                 asio::post(self->work, [self, dp, item = std::move(item), started_steady, started,
                                                         outcome = std::move(outcome)]() mutable {
                                     self->file(*dp, item, outcome, started_steady, started);
@@ -283,6 +295,7 @@ struct DeliveryEngine::Impl : std::enable_shared_from_this<DeliveryEngine::Impl>
         stop_timer.cancel();
         auto callbacks = std::move(stopped_callbacks);
         stopped_callbacks.clear();
+        if (abandoned.load()) return;  // the owner destroyed the engine: nobody waits any more
         for (auto& cb : callbacks) {
             if (cb) cb();
         }
@@ -307,6 +320,17 @@ DeliveryEngine::~DeliveryEngine() {
         impl_->work.stop();
         impl_->thread.join();
     }
+    // Break the cycle Impl -> work -> queued handler -> Impl: no new completions are queued, pending timers are
+    // cancelled, and what is queued runs once on this thread (it sees `stopping` and returns).
+    impl_->abandoned = true;
+    impl_->stopping = true;
+    for (auto& [name, d] : impl_->destinations) d->timer.cancel();
+    impl_->stop_timer.cancel();
+    for (auto& w : impl_->rate_waits) {
+        if (auto timer = w.lock()) timer->cancel();
+    }
+    impl_->work.restart();
+    impl_->work.poll();
 }
 
 Result<void> DeliveryEngine::start() {
