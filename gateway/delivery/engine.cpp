@@ -345,7 +345,11 @@ Result<void> DeliveryEngine::start() {
 }
 
 void DeliveryEngine::stop(std::chrono::milliseconds grace, std::function<void()> done) {
-    asio::post(impl_->work, [impl = impl_, grace, done = std::move(done)]() mutable {
+    // Decided before posting: once the stop is posted, `done` may run on the engine thread and its owner may destroy
+    // this engine (joining the thread) before this call returns — nothing below may touch `this` or the thread.
+    const bool started = impl_->thread.joinable();
+    auto impl_keep = impl_;
+    asio::post(impl_keep->work, [impl = impl_keep, grace, done = std::move(done)]() mutable {
         impl->stopped_callbacks.push_back(std::move(done));
         if (impl->stopping) {
             impl->maybe_stopped();
@@ -364,9 +368,9 @@ void DeliveryEngine::stop(std::chrono::milliseconds grace, std::function<void()>
             impl->finish_stop();
         });
     });
-    if (!impl_->thread.joinable()) {
+    if (!started) {
         // Never started: run the posted stop inline.
-        impl_->work.poll();
+        impl_keep->work.poll();
     }
 }
 
